@@ -1,0 +1,22 @@
+"""The services of one labcloud, each in its own folder with its state, logic and wire layer."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..server.app import Cloud
+
+
+def build_services(cloud: "Cloud") -> None:
+    """Create every service in dependency order (S3 and logs first: jobs read and write them)."""
+    from .iam import IamService
+    from .logs import LogsService
+    from .s3 import S3Service
+    from .sagemaker import SageMakerService
+    from .sts import StsService
+
+    cloud.services["s3"] = S3Service(cloud)
+    cloud.services["logs"] = LogsService(cloud)
+    cloud.services["iam"] = IamService(cloud)
+    cloud.services["sts"] = StsService(cloud)
+    cloud.services["sagemaker"] = SageMakerService(cloud)

@@ -1,0 +1,99 @@
+"""A small IAM: roles with a trust policy. Every fresh account has the SageMaker execution role
+that a SageMaker notebook instance runs as, so `get_execution_role()` finds it."""
+from __future__ import annotations
+
+import hashlib
+import json
+from urllib.parse import quote
+
+from ... import config
+from ...server.clock import iso
+from ...server.errors import AWSError
+from ...server.query_protocol import QueryService, xml_fields
+from ...server.state import Resources
+
+SAGEMAKER_TRUST = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Principal": {"Service": "sagemaker.amazonaws.com"},
+                   "Action": "sts:AssumeRole"}],
+}
+NAME_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+=,.@_-")
+
+
+class IamService(QueryService):
+    def __init__(self, cloud):
+        super().__init__("https://iam.amazonaws.com/doc/2010-05-08/")
+        self.cloud = cloud
+        self.roles = Resources(cloud.store, "iam-role")
+        self.action("CreateRole")(self._create_role)
+        self.action("GetRole")(self._get_role)
+        self.action("ListRoles")(self._list_roles)
+        if self.roles.get(config.EXECUTION_ROLE_NAME) is None:
+            self.create_role(config.EXECUTION_ROLE_NAME, SAGEMAKER_TRUST, path="/service-role/",
+                             description="SageMaker execution role of the labcloud account")
+
+    # ---- logic used by other services ---------------------------------------------------
+    def create_role(self, name: str, trust: dict, path: str = "/", description: str = "") -> dict:
+        if not name or len(name) > 64 or set(name) - NAME_CHARS:
+            raise AWSError("ValidationError", f"1 validation error detected: Value '{name}' at "
+                           "'roleName' failed to satisfy constraint: Member must satisfy regular "
+                           "expression pattern: [\\w+=,.@-]+")
+        if not (path.startswith("/") and path.endswith("/")):
+            raise AWSError("ValidationError", "The specified value for path is invalid. It must "
+                           "begin and end with / and contain only alphanumeric characters and/or "
+                           "/ characters.")
+        now = self.cloud.clock.now()
+        role = {
+            "Path": path, "RoleName": name,
+            "RoleId": "AROA" + hashlib.sha1(name.encode()).hexdigest()[:17].upper(),
+            "Arn": f"arn:aws:iam::{config.ACCOUNT_ID}:role{path}{name}",
+            "CreateDate": now, "AssumeRolePolicyDocument": trust,
+            "Description": description, "MaxSessionDuration": 3600,
+        }
+        if not self.roles.insert(name, role["Arn"], role, status=None, created=now):
+            raise AWSError("EntityAlreadyExists", f"Role with name {name} already exists.", 409)
+        return role
+
+    def role_by_arn(self, arn: str) -> dict | None:
+        name = arn.rsplit("/", 1)[-1]
+        role = self.roles.get(name)
+        return role if role and role["Arn"] == arn else None
+
+    # ---- wire ---------------------------------------------------------------------------
+    def _create_role(self, p: dict) -> str:
+        try:
+            trust = json.loads(p.get("AssumeRolePolicyDocument", ""))
+        except ValueError:
+            raise AWSError("MalformedPolicyDocument", "This policy contains invalid Json")
+        role = self.create_role(p.get("RoleName", ""), trust, p.get("Path", "/"),
+                                p.get("Description", ""))
+        return f"<Role>{_role_xml(role)}</Role>"
+
+    def _get_role(self, p: dict) -> str:
+        name = p.get("RoleName", "")
+        role = self.roles.get(name)
+        if role is None:
+            raise AWSError("NoSuchEntity", f"The role with name {name} cannot be found.", 404)
+        return f"<Role>{_role_xml(role)}</Role>"
+
+    def _list_roles(self, p: dict) -> str:
+        prefix = p.get("PathPrefix", "/")
+        roles = [r for r in self.roles.all() if r["Path"].startswith(prefix)]
+        roles.sort(key=lambda r: r["RoleName"].lower())
+        start = int(p["Marker"]) if p.get("Marker", "").isdigit() else 0
+        size = max(1, min(int(p.get("MaxItems", 100)), 1000))
+        page = roles[start:start + size]
+        truncated = start + size < len(roles)
+        members = "".join(f"<member>{_role_xml(r)}</member>" for r in page)
+        marker = f"<Marker>{start + size}</Marker>" if truncated else ""
+        return f"<Roles>{members}</Roles><IsTruncated>{str(truncated).lower()}</IsTruncated>{marker}"
+
+
+def _role_xml(role: dict) -> str:
+    fields = {k: role[k] for k in ("Path", "RoleName", "RoleId", "Arn")}
+    fields["CreateDate"] = iso(role["CreateDate"])
+    fields["AssumeRolePolicyDocument"] = quote(json.dumps(role["AssumeRolePolicyDocument"]))
+    if role.get("Description"):
+        fields["Description"] = role["Description"]
+    fields["MaxSessionDuration"] = role["MaxSessionDuration"]
+    return xml_fields(fields)

@@ -1,0 +1,3 @@
+from .service import LogsService
+
+__all__ = ["LogsService"]

@@ -1,0 +1,3 @@
+from .service import SageMakerService
+
+__all__ = ["SageMakerService"]
