@@ -1,4 +1,8 @@
+"""SageMaker (JSON 1.1, `X-Amz-Target: SageMaker.<Operation>`): the control plane."""
+from __future__ import annotations
+
 from ...server.json_protocol import JsonService
+from .training import TrainingJobs
 
 
 class SageMakerService(JsonService):
@@ -6,3 +10,14 @@ class SageMakerService(JsonService):
         super().__init__("sagemaker")
         self.cloud = cloud
         self.target_prefix = self.prefix
+        self.training = TrainingJobs(cloud)
+        self.operation("CreateTrainingJob")(self.training.create)
+        self.operation("DescribeTrainingJob")(self.training.describe)
+        self.operation("ListTrainingJobs")(self.training.list)
+        self.operation("StopTrainingJob")(self.training.stop)
+
+    def resume(self) -> None:
+        self.training.resume()
+
+    def stop(self) -> None:
+        self.training.stop_all()

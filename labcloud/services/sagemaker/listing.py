@@ -1,0 +1,51 @@
+"""List* operations share one shape: filters, a sort, MaxResults and an opaque NextToken."""
+from __future__ import annotations
+
+import base64
+import json
+from typing import Callable
+
+from ...server.errors import AWSError
+
+
+def list_page(docs: list[dict], params: dict, *, name_key: str, status_key: str | None,
+              summary: Callable[[dict], dict], sort_keys: dict[str, str],
+              default_sort: str = "CreationTime") -> tuple[list[dict], str | None]:
+    """Filter, sort and paginate resource documents the way SageMaker's List* operations do."""
+    items = docs
+    if params.get("NameContains"):
+        needle = params["NameContains"].lower()
+        items = [d for d in items if needle in d[name_key].lower()]
+    if status_key and params.get("StatusEquals"):
+        items = [d for d in items if d.get(status_key) == params["StatusEquals"]]
+    for field, key, keep in (("CreationTimeAfter", "CreationTime", lambda v, t: v > t),
+                             ("CreationTimeBefore", "CreationTime", lambda v, t: v < t),
+                             ("LastModifiedTimeAfter", "LastModifiedTime", lambda v, t: v > t),
+                             ("LastModifiedTimeBefore", "LastModifiedTime", lambda v, t: v < t)):
+        if params.get(field) is not None:
+            bound = _epoch(params[field])
+            items = [d for d in items if d.get(key) is not None and keep(d[key], bound)]
+    sort_by = params.get("SortBy", default_sort)
+    key = sort_keys.get(sort_by, sort_keys[default_sort])
+    descending = params.get("SortOrder", "Descending") == "Descending"
+    items = sorted(items, key=lambda d: (d.get(key) if d.get(key) is not None else "", d[name_key]),
+                   reverse=descending)
+    start = 0
+    if params.get("NextToken"):
+        try:
+            start = int(json.loads(base64.b64decode(params["NextToken"]))["offset"])
+        except (ValueError, KeyError, TypeError):
+            raise AWSError("ValidationException", "Invalid pagination token given.")
+    size = int(params.get("MaxResults", 10))
+    page = items[start:start + size]
+    token = None
+    if start + size < len(items):
+        token = base64.b64encode(json.dumps({"offset": start + size}).encode()).decode()
+    return [summary(d) for d in page], token
+
+
+def _epoch(value) -> float:
+    if isinstance(value, (int, float)):
+        return float(value)
+    from datetime import datetime
+    return datetime.fromisoformat(str(value).replace("Z", "+00:00")).timestamp()
