@@ -60,6 +60,12 @@ def _health(url: str, timeout: float = 2.0) -> dict | None:
 
 
 def _pid_alive(pid: int) -> bool:
+    try:  # a server this process started is our child: reap it, or it lingers as a zombie
+        done, _ = os.waitpid(pid, os.WNOHANG)
+        if done == pid:
+            return False
+    except ChildProcessError:
+        pass
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

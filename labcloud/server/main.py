@@ -50,7 +50,8 @@ def serve(home: Path, port: int = 0) -> None:
 
     app = App(cloud, on_shutdown=shutdown)
     uconfig = uvicorn.Config(app, lifespan="on", log_level="warning", access_log=False,
-                             timeout_keep_alive=30, limit_concurrency=2048)
+                             timeout_keep_alive=30, limit_concurrency=2048,
+                             timeout_graceful_shutdown=2)
     server = uvicorn.Server(uconfig)
     info = {"pid": os.getpid(), "port": port, "url": f"http://{config.HOST}:{port}",
             "home": str(home)}
