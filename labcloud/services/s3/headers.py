@@ -31,7 +31,8 @@ def new_body(headers: dict[str, str], checksums: dict[str, str] | None = None,
     """The description of an object being written, from the request's headers.
 
     `content_encoding` is the encoding left once aws-chunked is removed (payload.py)."""
-    metadata = {k[len("x-amz-meta-"):]: v for k, v in headers.items() if k.startswith("x-amz-meta-")}
+    metadata = {k[len("x-amz-meta-"):]: v for k, v in headers.items()
+                if k.startswith("x-amz-meta-")}
     if sum(len(k) + len(v) for k, v in metadata.items()) > METADATA_LIMIT:
         raise AWSError("MetadataTooLarge", "Your metadata headers exceed the maximum allowed "
                        "metadata size.", 400, extra={"MaxSizeAllowed": METADATA_LIMIT})

@@ -137,7 +137,7 @@ class Multipart:
         files: list[str] = []
 
         def retire_upload(conn: sqlite3.Connection) -> None:
-            self.get(bucket, key, upload_id, conn)  # still there: not completed or aborted meanwhile
+            self.get(bucket, key, upload_id, conn)  # not completed or aborted meanwhile
             files.extend(r["file"] for r in conn.execute(
                 "SELECT file FROM s3_parts WHERE upload_id=?", (upload_id,)))
             conn.execute("DELETE FROM s3_uploads WHERE upload_id=?", (upload_id,))

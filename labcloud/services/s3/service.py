@@ -13,6 +13,7 @@ status, e.g. code "404", exactly as against AWS).
 from __future__ import annotations
 
 import base64
+import logging
 import os
 import secrets
 from datetime import datetime, timezone
@@ -35,6 +36,7 @@ from .xml import error_document
 if TYPE_CHECKING:
     from ...server.app import Cloud
 
+log = logging.getLogger("labcloud")
 Handler = Callable[["S3Service", Request, str, str], Response]
 
 # S3 features labcloud does not simulate: answered with S3's NotImplemented, never ignored
@@ -122,6 +124,11 @@ class S3Service:
             response = handler(self, request, bucket, key)
         except AWSError as err:
             response = self._error(err, request, request_id, host_id)
+        except Exception:  # a bug of ours: S3's own 500 (XML, retried by SDKs), logged in full
+            log.exception("S3 %s %s failed", request.method, request.raw_path)
+            response = self._error(AWSError("InternalError", "We encountered an internal error. "
+                                            "Please try again.", 500, sender_fault=False),
+                                   request, request_id, host_id)
         response.headers["x-amz-request-id"] = request_id
         response.headers["x-amz-id-2"] = host_id
         return response

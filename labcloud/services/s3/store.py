@@ -247,7 +247,8 @@ class S3Store:
     def scan(self, bucket: str, lower: bytes, inclusive: bool, upper: bytes | None,
              limit: int) -> list[ObjectInfo]:
         """Up to `limit` objects with lower <(=) key < upper, in S3's order (for listing.py)."""
-        sql = (f"SELECT {_OBJECT_COLUMNS} FROM s3_objects WHERE bucket=? AND key {'>=' if inclusive else '>'} ?")
+        op = ">=" if inclusive else ">"
+        sql = f"SELECT {_OBJECT_COLUMNS} FROM s3_objects WHERE bucket=? AND key {op} ?"
         params: list = [bucket, lower]
         if upper is not None:
             sql += " AND key < ?"

@@ -144,7 +144,8 @@ def delete_objects(s3: "S3Service", req: Request, bucket: str, key: str) -> Resp
         try:
             s3.store.delete(bucket, k)
         except AWSError as err:
-            out.append(raw("Error", el("Key", k) + el("Code", err.code) + el("Message", err.message)))
+            out.append(raw("Error", el("Key", k) + el("Code", err.code)
+                           + el("Message", err.message)))
             continue
         if not quiet:
             out.append(raw("Deleted", el("Key", k)))
