@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from ...server.json_protocol import JsonService
+from .models import Models
 from .training import TrainingJobs
 
 
@@ -15,6 +16,11 @@ class SageMakerService(JsonService):
         self.operation("DescribeTrainingJob")(self.training.describe)
         self.operation("ListTrainingJobs")(self.training.list)
         self.operation("StopTrainingJob")(self.training.stop)
+        self.models = Models(cloud)
+        self.operation("CreateModel")(self.models.create)
+        self.operation("DescribeModel")(self.models.describe)
+        self.operation("ListModels")(self.models.list)
+        self.operation("DeleteModel")(self.models.delete)
 
     def resume(self) -> None:
         self.training.resume()
