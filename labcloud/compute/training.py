@@ -67,6 +67,7 @@ def check_role(cloud: "Cloud", role_arn: str) -> None:
 def check_request(cloud: "Cloud", p: dict):
     """What SageMaker rejects at CreateTrainingJob time, before any instance starts."""
     from ..images.registry import resolve
+    from ..services.servicequotas import check as quota_check  # quotas (issue 3)
 
     spec = p.get("AlgorithmSpecification") or {}
     if not spec.get("TrainingImage"):
@@ -92,6 +93,7 @@ def check_request(cloud: "Cloud", p: dict):
         split_s3_uri(source["S3Uri"])
     split_s3_uri(p["OutputDataConfig"]["S3OutputPath"])
     check_role(cloud, p["RoleArn"])
+    quota_check(cloud, "training", resource["InstanceType"], resource["InstanceCount"])  # quotas (issue 3)
     return resolve(spec["TrainingImage"])
 
 

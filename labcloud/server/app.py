@@ -108,6 +108,9 @@ class App:
                 except (ValueError, TypeError, AttributeError) as err:
                     return _json({"error": str(err)}, 400)
             return _json({"now": cloud.clock.now(), "offset": cloud.clock.offset})
+        if path == "/_labcloud/bill":  # the bill (issue 3)
+            from ..billing import ledger
+            return _json(ledger(cloud))
         return _json({"error": f"no such labcloud path {path}"}, 404)
 
     # ---- ASGI ------------------------------------------------------------------------------

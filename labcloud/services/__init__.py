@@ -12,6 +12,7 @@ def build_services(cloud: "Cloud") -> None:
     from .iam import IamService
     from .logs import LogsService
     from .s3 import S3Service
+    from .servicequotas import ServiceQuotasService  # quotas (issue 3)
     from .sagemaker import SageMakerService
     from .sts import StsService
 
@@ -19,4 +20,5 @@ def build_services(cloud: "Cloud") -> None:
     cloud.services["logs"] = LogsService(cloud)
     cloud.services["iam"] = IamService(cloud)
     cloud.services["sts"] = StsService(cloud)
+    cloud.services["servicequotas"] = ServiceQuotasService(cloud)  # quotas (issue 3)
     cloud.services["sagemaker"] = SageMakerService(cloud)
