@@ -9,6 +9,7 @@ import threading
 from typing import TYPE_CHECKING
 
 from ... import config
+from ...compute.training import TrainingRun, check_request
 from ...server.errors import AWSError
 from ...server.state import Resources
 from .listing import list_page
@@ -34,8 +35,10 @@ class TrainingJobs:
 
     # ---- API ----------------------------------------------------------------------------
     def create(self, p: dict) -> dict:
-        from ...compute.training import TrainingRun, check_request
+        with self.lock:  # the quota check and the insert are one step: no two creates slip past
+            return self._create(p)
 
+    def _create(self, p: dict) -> dict:
         name = p["TrainingJobName"]
         arn = training_job_arn(name)
         if self.docs.get(name) is not None:
