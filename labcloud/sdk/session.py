@@ -1,0 +1,235 @@
+"""Session: the SDK's handle on your AWS account, and the waits and transcripts built on it.
+
+Every method is a few boto3 calls (named in its docstring), so you can do the same by hand.
+On labcloud the waits poll every 0.5 s (the real SDK sleeps 5-30 s between polls, because real
+jobs take minutes; labcloud jobs take seconds).
+"""
+from __future__ import annotations
+
+import logging
+import os
+import re
+import time
+
+import boto3
+from botocore.exceptions import ClientError
+
+from . import logs as _logs
+from .deprecations import deprecated_class
+from .exceptions import CapacityError, UnexpectedStatusException
+from .inputs import ShuffleConfig as _ShuffleConfig
+from .inputs import TrainingInput
+
+LOGGER = logging.getLogger("labcloud.sdk")
+POLL_SECONDS = 0.5
+TROUBLESHOOTING = ("https://docs.aws.amazon.com/sagemaker/latest/dg/"
+                   "sagemaker-python-sdk-troubleshooting.html")
+
+
+class Session:
+    """Holds a boto3 session and the clients made from it.
+
+    Attributes: boto_session, boto_region_name, sagemaker_client, sagemaker_runtime_client.
+    """
+
+    def __init__(self, boto_session=None, sagemaker_client=None, sagemaker_runtime_client=None,
+                 default_bucket: str | None = None):
+        self.boto_session = boto_session or boto3.DEFAULT_SESSION or boto3.Session()
+        self.boto_region_name = self.boto_session.region_name
+        if self.boto_region_name is None:
+            raise ValueError(
+                "Must setup local AWS configuration with a region supported by SageMaker.")
+        self.sagemaker_client = sagemaker_client or self.boto_session.client("sagemaker")
+        self.sagemaker_runtime_client = (sagemaker_runtime_client
+                                         or self.boto_session.client("sagemaker-runtime"))
+        self.s3_client = self.boto_session.client("s3")
+        self._default_bucket_name_override = default_bucket
+        self._default_bucket: str | None = None
+
+    # ---- account ----------------------------------------------------------------------------
+    def account_id(self) -> str:
+        """sts:GetCallerIdentity -> Account."""
+        return self.boto_session.client("sts").get_caller_identity()["Account"]
+
+    def get_caller_identity_arn(self) -> str:
+        """sts:GetCallerIdentity, then iam:GetRole for the role's path.
+
+        On a SageMaker notebook the caller is an assumed role,
+        arn:aws:sts::<acct>:assumed-role/<Role>/<session>; the role's own ARN is
+        arn:aws:iam::<acct>:role/<path><Role>, and only IAM knows the path (/service-role/).
+        """
+        assumed_role = self.boto_session.client("sts").get_caller_identity()["Arn"]
+        role = re.sub(r"^(.+)sts::(\d+):assumed-role/(.+?)/.*$", r"\1iam::\2:role/\3",
+                      assumed_role)
+        role_name = role[role.rfind("/") + 1:]
+        try:
+            role = self.boto_session.client("iam").get_role(RoleName=role_name)["Role"]["Arn"]
+        except ClientError:
+            LOGGER.warning("Couldn't call 'get_role' to get Role ARN from role name %s to get "
+                           "Role path.", role_name)
+            if "AmazonSageMaker-ExecutionRole" in assumed_role:
+                LOGGER.warning(
+                    "Assuming role was created in SageMaker AWS console, as the name contains "
+                    "`AmazonSageMaker-ExecutionRole`. Defaulting to Role ARN with service-role "
+                    "in path. If this Role ARN is incorrect, please add IAM read permissions to "
+                    "your role or supply the Role Arn directly.")
+                role = re.sub(r"^(.+)sts::(\d+):assumed-role/(.+?)/.*$",
+                              r"\1iam::\2:role/service-role/\3", assumed_role)
+        return role
+
+    def expand_role(self, role: str) -> str:
+        """A role name -> its ARN (iam:GetRole); an ARN is returned as it is."""
+        if "/" in role:
+            return role
+        return self.boto_session.client("iam").get_role(RoleName=role)["Role"]["Arn"]
+
+    # ---- S3 ---------------------------------------------------------------------------------
+    def default_bucket(self) -> str:
+        """sagemaker-<region>-<account>: sts:GetCallerIdentity, s3:HeadBucket, and
+        s3:CreateBucket when HeadBucket answers 404."""
+        if self._default_bucket:
+            return self._default_bucket
+        name = self._default_bucket_name_override or \
+            f"sagemaker-{self.boto_region_name}-{self.account_id()}"
+        try:
+            self.s3_client.head_bucket(Bucket=name)
+        except ClientError as err:
+            if err.response["Error"]["Code"] not in ("404", "NoSuchBucket"):
+                raise
+            if self.boto_region_name == "us-east-1":
+                self.s3_client.create_bucket(Bucket=name)
+            else:
+                self.s3_client.create_bucket(Bucket=name, CreateBucketConfiguration={
+                    "LocationConstraint": self.boto_region_name})
+        self._default_bucket = name
+        return name
+
+    def upload_data(self, path: str, bucket: str | None = None, key_prefix: str = "data",
+                    extra_args: dict | None = None) -> str:
+        """Upload a file (-> s3://bucket/prefix/name) or a directory, keeping its sub-folders
+        (-> s3://bucket/prefix). One s3:PutObject per file."""
+        bucket = bucket or self.default_bucket()
+        key_prefix = key_prefix.strip("/")
+        files, key_suffix = [], None
+        if os.path.isdir(path):
+            for dirpath, _, filenames in os.walk(path):
+                for name in sorted(filenames):
+                    rel = "" if dirpath == path else os.path.relpath(dirpath, path) + "/"
+                    files.append((os.path.join(dirpath, name), f"{key_prefix}/{rel}{name}"))
+        else:
+            key_suffix = os.path.basename(path)
+            files.append((path, f"{key_prefix}/{key_suffix}"))
+        for local_path, key in files:
+            self.s3_client.upload_file(local_path, bucket, key, ExtraArgs=extra_args)
+        uri = f"s3://{bucket}/{key_prefix}"
+        return f"{uri}/{key_suffix}" if key_suffix else uri
+
+    def download_data(self, path: str, bucket: str, key_prefix: str = "",
+                      extra_args: dict | None = None) -> list[str]:
+        """Download every object under s3://bucket/key_prefix into `path` (s3:ListObjectsV2,
+        then s3:GetObject per key). Returns the local paths."""
+        keys, token = [], None
+        while True:
+            kwargs = {"ContinuationToken": token} if token else {}
+            page = self.s3_client.list_objects_v2(Bucket=bucket, Prefix=key_prefix, **kwargs)
+            if not page.get("Contents"):
+                if not keys:
+                    LOGGER.info("Nothing to download from bucket: %s, key_prefix: %s.",
+                                bucket, key_prefix)
+                break
+            keys += [o["Key"] for o in page["Contents"]
+                     if not (o["Key"].endswith("/") and o["Size"] == 0)]
+            token = page.get("NextContinuationToken")
+            if not token:
+                break
+        root = os.path.realpath(path)
+        downloaded = []
+        for key in keys:
+            tail = os.path.basename(key)
+            if not os.path.splitext(key_prefix)[1]:
+                tail = os.path.relpath(key, key_prefix) if key_prefix else key
+            destination = os.path.realpath(os.path.join(path, tail))
+            if os.path.commonpath([root, destination]) != root:
+                raise ValueError(f"Key {key} would be written outside {path}.")
+            os.makedirs(os.path.dirname(destination), exist_ok=True)
+            self.s3_client.download_file(bucket, key, destination, ExtraArgs=extra_args)
+            downloaded.append(destination)
+        return downloaded
+
+    # ---- training jobs ----------------------------------------------------------------------
+    def describe_training_job(self, job_name: str) -> dict:
+        """sagemaker:DescribeTrainingJob."""
+        return self.sagemaker_client.describe_training_job(TrainingJobName=job_name)
+
+    def wait_for_job(self, job: str, poll: float = POLL_SECONDS) -> dict:
+        """DescribeTrainingJob every `poll` seconds until the job ends, printing a status line
+        when the secondary status changes and '.' otherwise; raises UnexpectedStatusException if
+        the job failed."""
+        status = _logs.StatusPrinter(dots_follow=True)
+        while True:
+            desc = self.describe_training_job(job)
+            if not status.print_new(desc):
+                print(".", end="", flush=True)
+            if desc["TrainingJobStatus"] in _logs.TERMINAL:
+                print()
+                break
+            time.sleep(poll)
+        check_job_status(job, desc, "TrainingJobStatus")
+        return desc
+
+    def logs_for_job(self, job_name: str, wait: bool = False, poll: float = POLL_SECONDS,
+                     log_type: str = "All", timeout: float | None = None) -> dict:
+        """Print the job's transcript: status lines from DescribeTrainingJob's
+        SecondaryStatusTransitions, the container's lines from CloudWatch Logs
+        (DescribeLogStreams, GetLogEvents), and with `wait`, follow the job to its end, raise
+        if it failed, then print 'Training seconds:' and 'Billable seconds:'."""
+        logs_client = self.boto_session.client("logs")
+        desc = _logs.tail_training_job(self.sagemaker_client, logs_client, job_name, wait, poll,
+                                       show_logs=log_type in ("All", "Training", True))
+        if wait:
+            check_job_status(job_name, desc, "TrainingJobStatus")
+            count = desc["ResourceConfig"]["InstanceCount"]
+            training_time = desc.get("TrainingTimeInSeconds")
+            billable_time = desc.get("BillableTimeInSeconds")
+            if training_time is not None:
+                print("Training seconds:", training_time * count)
+            if billable_time is not None:
+                print("Billable seconds:", billable_time * count)
+                if desc.get("EnableManagedSpotTraining"):
+                    saving = (1 - float(billable_time) / training_time) * 100
+                    print("Managed Spot Training savings: {:.1f}%".format(saving))
+        return desc
+
+
+def check_job_status(job: str, desc: dict, status_key_name: str) -> None:
+    """Raise v2's UnexpectedStatusException (CapacityError) for a Failed job; warn if Stopped."""
+    status = desc[status_key_name]
+    if status == "Stopped":
+        LOGGER.warning(
+            "Job ended with status 'Stopped' rather than 'Completed'. "
+            "This could mean the job timed out or stopped early for some other reason: "
+            "Consider checking whether it completed as you expect.")
+    elif status != "Completed":
+        reason = desc.get("FailureReason", "(No reason provided)")
+        job_type = status_key_name.replace("JobStatus", " job")
+        message = (f"Error for {job_type} {job}: {status}. Reason: {reason}. "
+                   f"Check troubleshooting guide for common errors: {TROUBLESHOOTING}")
+        cls = CapacityError if "CapacityError" in str(reason) else UnexpectedStatusException
+        raise cls(message=message, allowed_statuses=["Completed", "Stopped"],
+                  actual_status=status)
+
+
+def get_execution_role(sagemaker_session: Session | None = None) -> str:
+    """The ARN of the role your code runs as (sts:GetCallerIdentity + iam:GetRole); on a
+    SageMaker notebook, and on labcloud, that is the notebook's execution role."""
+    sagemaker_session = sagemaker_session or Session()
+    arn = sagemaker_session.get_caller_identity_arn()
+    if ":role/" in arn:
+        return arn
+    raise ValueError(f"The current AWS identity is not a role: {arn}, therefore it cannot be "
+                     "used as a SageMaker execution role")
+
+
+# v1 names, still accepted by v2 with a rename warning
+s3_input = deprecated_class(TrainingInput, "sagemaker.session.s3_input")
+ShuffleConfig = deprecated_class(_ShuffleConfig, "sagemaker.session.ShuffleConfig")
