@@ -133,12 +133,13 @@ class StatusPrinter:
 
 
 def tail_training_job(sagemaker_client, logs_client, job_name: str, wait: bool,
-                      poll: float, show_logs: bool = True) -> dict:
+                      poll: float, show_logs: bool = True, timeout: float | None = None) -> dict:
     """The loop behind Session.logs_for_job: DescribeTrainingJob, print what is new, read the
     logs, sleep `poll` seconds, until the job ends (or once, without `wait`)."""
     desc = sagemaker_client.describe_training_job(TrainingJobName=job_name)
     tail = LogTail(logs_client, job_name, desc["ResourceConfig"]["InstanceCount"])
     status = StatusPrinter()
+    deadline = time.time() + timeout if timeout else None
     while True:
         done = desc["TrainingJobStatus"] in TERMINAL
         status.print_new(desc, upto_training=True)
@@ -147,6 +148,9 @@ def tail_training_job(sagemaker_client, logs_client, job_name: str, wait: bool,
         # everything the snapshot holds may print now: its log lines are out
         status.print_new(desc)
         if done or not wait:
+            return desc
+        if deadline and time.time() > deadline:
+            print(f"Timeout Exceeded. {timeout} seconds elapsed.")
             return desc
         time.sleep(poll)
         desc = sagemaker_client.describe_training_job(TrainingJobName=job_name)

@@ -185,8 +185,9 @@ class Session:
         if it failed, then print 'Training seconds:' and 'Billable seconds:'."""
         logs_client = self.boto_session.client("logs")
         desc = _logs.tail_training_job(self.sagemaker_client, logs_client, job_name, wait, poll,
-                                       show_logs=log_type in ("All", "Training", True))
-        if wait:
+                                       show_logs=log_type in ("All", "Training", True),
+                                       timeout=timeout)
+        if wait and desc["TrainingJobStatus"] in _logs.TERMINAL:
             check_job_status(job_name, desc, "TrainingJobStatus")
             count = desc["ResourceConfig"]["InstanceCount"]
             training_time = desc.get("TrainingTimeInSeconds")
