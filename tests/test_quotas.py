@@ -1,7 +1,6 @@
 """Service Quotas through real boto3 against the real server, and quota enforcement on
 CreateTrainingJob. Each test changes the quotas of its own instance types, because every test
 shares one server (and one clock)."""
-import importlib.util
 import time
 
 import pytest
@@ -14,8 +13,6 @@ from labcloud.services.servicequotas import defaults
 IMAGE = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1"
 # labcloud.images (the XGBoost image) is another engineer's work and not in every tree yet: without
 # it a create that passes the quota check fails later, so tests that need a job to run skip
-HAVE_IMAGES = importlib.util.find_spec("labcloud.images.registry") is not None
-needs_images = pytest.mark.skipif(not HAVE_IMAGES, reason="labcloud.images.registry is missing")
 TAIL = ("Please use AWS Service Quotas to request an increase for this quota. If AWS Service "
         "Quotas is not available, contact AWS support to request an increase for this quota.")
 
@@ -165,7 +162,6 @@ def test_unknown_service_quota_and_token_are_refused(sq):
 
 
 # ---- enforcement --------------------------------------------------------------------------------
-@needs_images
 def test_gpu_training_job_is_refused_with_aws_message(aws, data, name):
     sm = aws("sagemaker")
     with pytest.raises(sm.exceptions.ResourceLimitExceeded) as err:
@@ -176,7 +172,6 @@ def test_gpu_training_job_is_refused_with_aws_message(aws, data, name):
         sm.describe_training_job(TrainingJobName=name)  # nothing was created
 
 
-@needs_images
 def test_over_quota_request_delta(aws, data, name):
     sm = aws("sagemaker")
     with pytest.raises(sm.exceptions.ResourceLimitExceeded) as err:
@@ -213,7 +208,6 @@ def test_usage_counts_instances_of_active_training_jobs(tmp_path):
     quotas.check("endpoint", "ml.m5.large", 2)  # other usages count their own resources
 
 
-@needs_images
 def test_running_job_holds_its_instances(aws, data, name):
     sm = aws("sagemaker")
     sm.create_training_job(**job(name, data, "ml.m4.xlarge", 2, train="train", rounds="100000000"))
@@ -233,11 +227,10 @@ def test_running_job_holds_its_instances(aws, data, name):
 def test_increase_moves_pending_case_opened_approved_and_applies(aws, sq, cloud, data, name):
     sm = aws("sagemaker")
     qcode = code("ml.c4.xlarge")
-    if HAVE_IMAGES:
-        with pytest.raises(sm.exceptions.ResourceLimitExceeded) as err:
-            sm.create_training_job(**job(name, data, "ml.c4.xlarge", 3))
-        assert err.value.response["Error"]["Message"] == limit_message(
-            "ml.c4.xlarge for training job usage", 0, 0, 3)
+    with pytest.raises(sm.exceptions.ResourceLimitExceeded) as err:
+        sm.create_training_job(**job(name, data, "ml.c4.xlarge", 3))
+    assert err.value.response["Error"]["Message"] == limit_message(
+        "ml.c4.xlarge for training job usage", 0, 0, 3)
 
     req = sq.request_service_quota_increase(ServiceCode="sagemaker", QuotaCode=qcode,
                                             DesiredValue=3)["RequestedQuota"]
@@ -252,9 +245,8 @@ def test_increase_moves_pending_case_opened_approved_and_applies(aws, sq, cloud,
     got = sq.get_requested_service_quota_change(RequestId=req["Id"])["RequestedQuota"]
     assert got["Status"] == "CASE_OPENED" and got["CaseId"]
     assert sq.get_service_quota(ServiceCode="sagemaker", QuotaCode=qcode)["Quota"]["Value"] == 0
-    if HAVE_IMAGES:
-        with pytest.raises(sm.exceptions.ResourceLimitExceeded):
-            sm.create_training_job(**job(name, data, "ml.c4.xlarge", 3))
+    with pytest.raises(sm.exceptions.ResourceLimitExceeded):
+        sm.create_training_job(**job(name, data, "ml.c4.xlarge", 3))
 
     advance(cloud, minutes=25)
     got = sq.get_requested_service_quota_change(RequestId=req["Id"])["RequestedQuota"]
@@ -263,9 +255,8 @@ def test_increase_moves_pending_case_opened_approved_and_applies(aws, sq, cloud,
     assert sq.get_service_quota(ServiceCode="sagemaker", QuotaCode=qcode)["Quota"]["Value"] == 3.0
     assert sq.get_aws_default_service_quota(ServiceCode="sagemaker",
                                             QuotaCode=qcode)["Quota"]["Value"] == 0.0
-    if HAVE_IMAGES:
-        sm.create_training_job(**job(name, data, "ml.c4.xlarge", 3))
-        wait(sm, name)
+    sm.create_training_job(**job(name, data, "ml.c4.xlarge", 3))
+    wait(sm, name)
 
     with pytest.raises(sq.exceptions.IllegalArgumentException) as err:
         sq.request_service_quota_increase(ServiceCode="sagemaker", QuotaCode=qcode, DesiredValue=3)
@@ -284,9 +275,8 @@ def test_increase_above_the_ceiling_is_denied(sq, cloud, aws, data, name):
     got = sq.get_requested_service_quota_change(RequestId=req["Id"])["RequestedQuota"]
     assert got["Status"] == "DENIED"
     assert sq.get_service_quota(ServiceCode="sagemaker", QuotaCode=qcode)["Quota"]["Value"] == 0
-    if HAVE_IMAGES:
-        with pytest.raises(aws("sagemaker").exceptions.ResourceLimitExceeded):
-            aws("sagemaker").create_training_job(**job(name, data, "ml.p3.2xlarge"))
+    with pytest.raises(aws("sagemaker").exceptions.ResourceLimitExceeded):
+        aws("sagemaker").create_training_job(**job(name, data, "ml.p3.2xlarge"))
     # a denied request is closed: a smaller one may follow, and within the GPU ceiling it passes
     small = sq.request_service_quota_increase(ServiceCode="sagemaker", QuotaCode=qcode,
                                               DesiredValue=1)["RequestedQuota"]
@@ -298,7 +288,6 @@ def test_increase_above_the_ceiling_is_denied(sq, cloud, aws, data, name):
         RequestId=small["Id"])["RequestedQuota"]["Status"] == "APPROVED"
 
 
-@needs_images
 def test_account_wide_training_cap(aws, sq, cloud, data, name):
     """Per-type quota raised to 10, but the account allows 8 training instances in all."""
     sm = aws("sagemaker")

@@ -2,7 +2,6 @@
 driven through Estimator.fit (plain boto3 from os.environ, as in a student's notebook)."""
 from __future__ import annotations
 
-import importlib.util
 import io
 import logging
 import os
@@ -17,8 +16,6 @@ from botocore.awsrequest import AWSResponse
 import labcloud
 from labcloud import config
 
-HAVE_IMAGES = importlib.util.find_spec("labcloud.images.registry") is not None
-needs_images = pytest.mark.skipif(not HAVE_IMAGES, reason="labcloud.images.registry is missing")
 
 V2_URL = "https://sagemaker.readthedocs.io/en/stable/v2.html"
 IMAGE_17 = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1"
@@ -116,7 +113,6 @@ def test_get_execution_role_refuses_a_user(sdk, cloud):
 
 
 # ---- image URIs ----------------------------------------------------------------------------
-@needs_images
 @pytest.mark.parametrize("version, uri", [
     ("1.7-1", IMAGE_17),
     ("3.0-5", "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:3.0-5"),
@@ -129,7 +125,6 @@ def test_image_uris_retrieve(sdk, version, uri):
     assert sdk.image_uris.retrieve("xgboost", version=version) == uri  # the session's region
 
 
-@needs_images
 def test_image_uris_other_regions(sdk):
     assert sdk.image_uris.retrieve("xgboost", "us-west-2", "1.7-1") == \
         "246618743249.dkr.ecr.us-west-2.amazonaws.com/sagemaker-xgboost:1.7-1"
@@ -137,7 +132,6 @@ def test_image_uris_other_regions(sdk):
         "685385470294.dkr.ecr.eu-west-1.amazonaws.com/xgboost:1"
 
 
-@needs_images
 def test_image_uris_errors(sdk):
     with pytest.raises(ValueError, match=r"^Unsupported xgboost version: 9\.9\. You may need to "
                        r"upgrade your SDK version \(pip install -U sagemaker\) for newer xgboost "
@@ -169,7 +163,6 @@ def test_training_input_config(sdk):
     assert sdk.TrainingInput is TrainingInput
 
 
-@needs_images
 def test_get_image_uri_v1_name_warns_and_gives_the_legacy_image(sdk, caplog):
     from labcloud.sdk.amazon.amazon_estimator import get_image_uri
     with caplog.at_level(logging.WARNING), pytest.warns(DeprecationWarning) as warned:
@@ -248,7 +241,6 @@ def trained(sdk, session, train_data):
     return est, out.getvalue()
 
 
-@needs_images
 def test_fit_prints_the_sdk_transcript(trained):
     est, transcript = trained
     lines = transcript.splitlines()
@@ -270,7 +262,6 @@ def test_fit_prints_the_sdk_transcript(trained):
     assert lines[-1].startswith("Billable seconds: ")
 
 
-@needs_images
 def test_model_data_and_attach(sdk, trained, aws, capsys):
     est, _ = trained
     name = est.latest_training_job.name
@@ -294,7 +285,6 @@ def test_model_data_and_attach(sdk, trained, aws, capsys):
     assert "Completed - Training job completed" in out and "Training seconds" not in out
 
 
-@needs_images
 def test_failing_job_raises_unexpected_status(sdk, session, train_data, capsys):
     from labcloud.sdk.estimator import Estimator
     from labcloud.sdk.exceptions import UnexpectedStatusException
@@ -320,7 +310,6 @@ def test_failing_job_raises_unexpected_status(sdk, session, train_data, capsys):
         f"s3://{DEFAULT_BUCKET}/"
 
 
-@needs_images
 def test_stopped_job_warns(sdk, session, train_data, caplog, name):
     from labcloud.sdk.estimator import Estimator
     train, _ = train_data

@@ -268,9 +268,9 @@ def test_jobs_and_logs_survive_a_restart(tmp_path):
         import boto3
         mk = lambda svc, c: boto3.client(svc, endpoint_url=c.url, region_name="us-east-1",
                                          aws_access_key_id="x", aws_secret_access_key="y")
-        mk("s3", conn).create_bucket(Bucket="b")
-        mk("s3", conn).put_object(Bucket="b", Key="csv/train/t.csv", Body=make_csv(100, 3))
-        mk("sagemaker", conn).create_training_job(**params("kept", "b", validation=None,
+        mk("s3", conn).create_bucket(Bucket="kept-bucket")
+        mk("s3", conn).put_object(Bucket="kept-bucket", Key="csv/train/t.csv", Body=make_csv(100, 3))
+        mk("sagemaker", conn).create_training_job(**params("kept", "kept-bucket", validation=None,
                                                            hyper={"num_round": "3"}))
         job = wait(mk("sagemaker", conn), "kept")
         assert job["TrainingJobStatus"] == "Completed", job.get("FailureReason")
