@@ -147,6 +147,13 @@ def test_logs_and_final_metrics(aws, completed):
     last_value = float(metric_lines[-1].split("#011validation-rmse:")[1].split("#011")[0])
     assert final["validation:rmse"] == pytest.approx(last_value)
     assert "train:rmse" in final
+    # the container's own timestamps follow the cloud's clock, not the host's
+    from datetime import datetime, timezone
+    stamps = [datetime.strptime(m[1:20], "%Y-%m-%d:%H:%M:%S").replace(tzinfo=timezone.utc)
+              for m in messages if m.startswith("[20") and ":INFO]" in m[:26]]
+    assert stamps, messages[:5]
+    assert stamps[0] >= completed["TrainingStartTime"].replace(microsecond=0)
+    assert stamps[-1] <= completed["TrainingEndTime"]
 
 
 def test_libsvm_channel_and_legacy_image(aws, data, name):

@@ -228,6 +228,7 @@ class TrainingRun:
             "SM_CURRENT_HOST": "algo-1",
             "SM_NUM_CPUS": "2", "SM_NUM_GPUS": "0",
             "AWS_REGION": config.REGION,
+            "LABCLOUD_CLOCK_OFFSET": str(self.clock.offset),
         }
         for channel in self.doc.get("InputDataConfig") or []:
             env[f"SM_CHANNEL_{channel['ChannelName'].upper()}"] = \

@@ -9,10 +9,17 @@ CloudWatch event as it arrives (and renders TAB as #011 for the metric regexes).
 """
 from __future__ import annotations
 
+import os
 import sys
 import time
 
 from .versions import VersionFacts
+
+
+def _now() -> time.struct_time:
+    """The instance's clock is the cloud's: the platform passes the simulated clock's offset,
+    so the container's own timestamps agree with the job's status transitions."""
+    return time.gmtime(time.time() + float(os.environ.get("LABCLOUD_CLOCK_OFFSET", "0") or 0))
 
 
 class ContainerLog:
@@ -28,7 +35,7 @@ class ContainerLog:
     def _line(self, level: str, message: str, logger: str) -> str:
         if self.facts.log_style == "containers-0.90":
             return f"{level}:{logger}:{message}"
-        stamp = time.strftime("%Y-%m-%d:%H:%M:%S", time.gmtime())
+        stamp = time.strftime("%Y-%m-%d:%H:%M:%S", _now())
         return f"[{stamp}:{level}] {message}"
 
     def info(self, message: str, logger: str = "root") -> None:
@@ -42,7 +49,7 @@ class ContainerLog:
 
     def native(self, message: str) -> None:
         """A line printed by xgboost's C++ logger: "[HH:MM:SS] message"."""
-        self.raw(f"[{time.strftime('%H:%M:%S', time.gmtime())}] {message}")
+        self.raw(f"[{time.strftime('%H:%M:%S', _now())}] {message}")
 
     def format_value(self, value: float) -> str:
         return f"{value:g}" if self.percent_g else f"{value:.5f}"
