@@ -152,7 +152,8 @@ def test_logs_and_final_metrics(aws, completed):
     stamps = [datetime.strptime(m[1:20], "%Y-%m-%d:%H:%M:%S").replace(tzinfo=timezone.utc)
               for m in messages if m.startswith("[20") and ":INFO]" in m[:26]]
     assert stamps, messages[:5]
-    assert stamps[0] >= completed["TrainingStartTime"].replace(microsecond=0)
+    training = next(t for t in completed["SecondaryStatusTransitions"] if t["Status"] == "Training")
+    assert stamps[0] >= training["StartTime"].replace(microsecond=0)  # not before the phase began
     assert stamps[-1] <= completed["TrainingEndTime"]
 
 

@@ -191,6 +191,7 @@ class TrainingRun:
         jobs.update(name, "Training", "Downloading the training image.")
         self._wait(_seconds(name, "image", 12, 28))
         jobs.update(name, "Training", "Training image download completed. Training in progress.")
+        container.env["LABCLOUD_CLOCK_OFFSET"] = str(self.clock.offset)  # the cloud's time, now
         result = container.run("train", self._on_lines, should_stop=self._stop_reason)
         if result == "stop":
             self._check_stop()  # raises Stopped / MaxRuntimeExceeded
@@ -228,7 +229,6 @@ class TrainingRun:
             "SM_CURRENT_HOST": "algo-1",
             "SM_NUM_CPUS": "2", "SM_NUM_GPUS": "0",
             "AWS_REGION": config.REGION,
-            "LABCLOUD_CLOCK_OFFSET": str(self.clock.offset),
         }
         for channel in self.doc.get("InputDataConfig") or []:
             env[f"SM_CHANNEL_{channel['ChannelName'].upper()}"] = \
