@@ -68,6 +68,24 @@ def training_jobs(cloud: "Cloud") -> list[dict]:
     return out
 
 
+@register_source
+def transform_jobs(cloud: "Cloud") -> list[dict]:
+    """A transform job bills its instances from TransformStartTime to TransformEndTime (or now)."""
+    from .server.state import Resources
+    from .services.sagemaker.transform import KIND
+
+    now = cloud.clock.now()
+    out = []
+    for doc in Resources(cloud.store, KIND).all():
+        resources = doc.get("TransformResources") or {}
+        start = doc.get("TransformStartTime")
+        seconds = 0.0 if start is None else float(int(max(0.0, (doc.get("TransformEndTime") or now) - start)))
+        out.append(line(doc["TransformJobName"], "sagemaker", "transform",
+                        resources.get("InstanceType"), int(resources.get("InstanceCount") or 0),
+                        seconds, doc.get("TransformJobStatus")))
+    return out
+
+
 def ledger(cloud: "Cloud") -> dict:
     """Every line of every source, with the total (lines without a price count as 0)."""
     items = [item for source in _SOURCES for item in source(cloud)]

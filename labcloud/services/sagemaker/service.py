@@ -4,6 +4,7 @@ from __future__ import annotations
 from ...server.json_protocol import JsonService
 from .models import Models
 from .training import TrainingJobs
+from .transform import TransformJobs
 
 
 class SageMakerService(JsonService):
@@ -21,9 +22,16 @@ class SageMakerService(JsonService):
         self.operation("DescribeModel")(self.models.describe)
         self.operation("ListModels")(self.models.list)
         self.operation("DeleteModel")(self.models.delete)
+        self.transform = TransformJobs(cloud, self.models)
+        self.operation("CreateTransformJob")(self.transform.create)
+        self.operation("DescribeTransformJob")(self.transform.describe)
+        self.operation("ListTransformJobs")(self.transform.list)
+        self.operation("StopTransformJob")(self.transform.stop)
 
     def resume(self) -> None:
         self.training.resume()
+        self.transform.resume()
 
     def stop(self) -> None:
         self.training.stop_all()
+        self.transform.stop_all()
