@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import pickle
-import time
 import traceback
 import warnings
 from pathlib import Path
