@@ -62,3 +62,17 @@ def run_aws_cli(cloud, *args: str, check: bool = True) -> subprocess.CompletedPr
     if check and result.returncode != 0:
         raise AssertionError(f"aws {' '.join(args)} failed ({result.returncode}):\n{result.stderr}")
     return result
+
+
+@pytest.fixture
+def cloud_now(cloud):
+    """The cloud's own time (simulated clock): what its timestamps must be compared with, since
+    other tests on the shared server move that clock forward."""
+    import json
+    import urllib.request
+    from datetime import datetime, timezone
+
+    def now() -> datetime:
+        with urllib.request.urlopen(f"{cloud.url}/_labcloud/clock") as r:
+            return datetime.fromtimestamp(json.loads(r.read())["now"], timezone.utc)
+    return now

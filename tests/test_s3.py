@@ -77,7 +77,7 @@ def test_boto3_uses_path_style_against_the_loopback_endpoint(cloud, s3, bucket):
 
 
 # ---- buckets ---------------------------------------------------------------------------------
-def test_create_head_list_delete_bucket(s3, name):
+def test_create_head_list_delete_bucket(s3, name, cloud_now):
     created = s3.create_bucket(Bucket=name)
     assert created["Location"] == f"/{name}"
     head = s3.head_bucket(Bucket=name)
@@ -85,7 +85,7 @@ def test_create_head_list_delete_bucket(s3, name):
     listed = s3.list_buckets()
     entry = next(b for b in listed["Buckets"] if b["Name"] == name)
     assert entry["BucketRegion"] == "us-east-1"
-    assert abs(entry["CreationDate"] - datetime.now(timezone.utc)) < timedelta(minutes=5)
+    assert abs(entry["CreationDate"] - cloud_now()) < timedelta(minutes=5)
     assert listed["Owner"]["ID"]
     assert s3.get_bucket_location(Bucket=name)["LocationConstraint"] is None
     assert s3.delete_bucket(Bucket=name)["ResponseMetadata"]["HTTPStatusCode"] == 204
@@ -216,7 +216,7 @@ def test_unsupported_features_say_not_implemented(s3, bucket):
 
 
 # ---- objects ---------------------------------------------------------------------------------
-def test_put_get_head_roundtrip(s3, bucket):
+def test_put_get_head_roundtrip(s3, bucket, cloud_now):
     data = b"label,feature\n1,2.5\n"
     put = s3.put_object(Bucket=bucket, Key="data/train.csv", Body=data, ContentType="text/csv",
                         Metadata={"Owner": "student", "epoch": "3"},
@@ -234,7 +234,7 @@ def test_put_get_head_roundtrip(s3, bucket):
     headers = got["ResponseMetadata"]["HTTPHeaders"]
     assert re.fullmatch(r"[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT",
                         headers["last-modified"])
-    assert abs(got["LastModified"] - datetime.now(timezone.utc)) < timedelta(minutes=5)
+    assert abs(got["LastModified"] - cloud_now()) < timedelta(minutes=5)
     head = s3.head_object(Bucket=bucket, Key="data/train.csv")
     assert head["ContentLength"] == len(data)
     assert head["ETag"] == put["ETag"]
