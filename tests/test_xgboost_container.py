@@ -335,6 +335,18 @@ def test_sagemaker_containers_images_report_a_framework_error_with_traceback(tmp
     assert any(l.endswith(":ERROR] Reporting training FAILURE") for l in result.lines)
 
 
+def test_an_unknown_image_version_is_the_platforms_error_not_the_customers(tmp_path):
+    opt_ml = tmp_path / "opt" / "ml"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LABCLOUD_")}
+    env.update(LABCLOUD_OPT_ML=str(opt_ml), LABCLOUD_IMAGE_VERSION="9.9-9")
+    done = subprocess.run([sys.executable, "-m", "labcloud.images.xgboost", "train"], env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1
+    assert (opt_ml / "output/failure").read_text() == (
+        "AlgorithmError: unknown XGBoost image version '9.9-9' (LABCLOUD_IMAGE_VERSION), "
+        "exit code: 1")
+
+
 # ---- channels and data ------------------------------------------------------------------------
 
 def test_missing_train_channel(tmp_path):

@@ -106,7 +106,12 @@ def main() -> int:
 
     from .model import ServedModel
 
-    facts = version_facts(os.environ.get("LABCLOUD_IMAGE_VERSION"))
+    try:
+        facts = version_facts(os.environ.get("LABCLOUD_IMAGE_VERSION"))
+    except KeyError:
+        print(f"unknown XGBoost image version {os.environ.get('LABCLOUD_IMAGE_VERSION')!r}",
+              file=sys.stderr)
+        return 1
     log = ContainerLog(facts)
     opt_ml = Path(os.environ.get("LABCLOUD_OPT_ML", "/opt/ml"))
     port = int(os.environ.get("SAGEMAKER_BIND_TO_PORT", "8080"))

@@ -66,8 +66,8 @@ def _announce(log: ContainerLog, facts: VersionFacts, hyper: dict) -> None:
     log.info("Imported framework sagemaker_xgboost_container.training", containers)
     for name, value in hyper.items():
         try:
-            json.loads(value)
-        except (TypeError, ValueError):
+            json.loads(value) if isinstance(value, str) else value
+        except ValueError:
             log.info(f"Failed to parse hyperparameter {name} value {value} to Json.\n"
                      "Returning the value itself", containers)
     if facts.log_style == "current":
@@ -255,8 +255,15 @@ def train(layout: Layout, facts: VersionFacts, log: ContainerLog) -> None:
 
 
 def main() -> int:
-    facts = version_facts(os.environ.get("LABCLOUD_IMAGE_VERSION"))
     layout = Layout(Path(os.environ.get("LABCLOUD_OPT_ML", "/opt/ml")))
+    version = os.environ.get("LABCLOUD_IMAGE_VERSION")
+    try:
+        facts = version_facts(version)
+    except KeyError:  # a platform bug, not the customer's: say so the way AWS would
+        layout.failure.parent.mkdir(parents=True, exist_ok=True)
+        layout.failure.write_text(f"AlgorithmError: unknown XGBoost image version {version!r} "
+                                  "(LABCLOUD_IMAGE_VERSION), exit code: 1")
+        return 1
     log = ContainerLog(facts)
     # xgboost reports through Python warnings; the image shows them as plain log lines.
     warnings.showwarning = lambda message, *args, **kwargs: log.raw(str(message))
