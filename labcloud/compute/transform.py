@@ -178,7 +178,7 @@ class TransformRun:
             if status >= 400:
                 message = answer.decode("utf-8", errors="replace").strip()
                 self.cloud.services["logs"].write(LOG_GROUP, f"{self.stream}/data-log", [
-                    f"{self.clock_iso()}: ClientError: {status}", f"Message:", message])
+                    f"{self.clock_iso()}: ClientError: {status}", "Message:", message])
                 raise self._fail(f'ClientError: Received client error ({status}) from the model '
                                  f'container with message "{message}". See the logs in '
                                  f"{LOG_GROUP} for more information.")

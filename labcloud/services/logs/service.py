@@ -5,12 +5,11 @@ reading forward past the end returns the same forward token, which is how caller
 """
 from __future__ import annotations
 
-import base64
 import fnmatch
-import json
 import shlex
 
 from ... import config
+from ...server import paging
 from ...server.errors import AWSError
 from ...server.json_protocol import JsonService
 from .store import LogStore, render
@@ -176,12 +175,7 @@ class LogsService(JsonService):
             names = [s["name"] for s in self.store.streams(group)
                      if s["name"].startswith(p["logStreamNamePrefix"])]
         limit = min(int(p.get("limit", MAX_EVENTS)), MAX_EVENTS)
-        after = 0
-        if p.get("nextToken"):
-            try:
-                after = int(json.loads(base64.b64decode(p["nextToken"]))["after"])
-            except (ValueError, KeyError, TypeError):
-                raise AWSError("InvalidParameterException", "The specified nextToken is invalid.")
+        after = paging.decode(p.get("nextToken"), "after", _bad_token())
         match = _pattern(p.get("filterPattern", ""))
         found, last_seen = [], after
         while len(found) < limit:
@@ -204,22 +198,16 @@ class LogsService(JsonService):
                "searchedLogStreams": [{"logStreamName": s, "searchedCompletely": not more}
                                       for s in (names or [s["name"] for s in self.store.streams(group)])]}
         if more:
-            out["nextToken"] = base64.b64encode(json.dumps({"after": last_seen}).encode()).decode()
+            out["nextToken"] = paging.encode({"after": last_seen})
         return out
 
 
+def _bad_token() -> AWSError:
+    return AWSError("InvalidParameterException", "The specified nextToken is invalid.")
+
+
 def _page(items: list, p: dict, default_limit: int) -> tuple[list, str | None]:
-    start = 0
-    if p.get("nextToken"):
-        try:
-            start = int(json.loads(base64.b64decode(p["nextToken"]))["offset"])
-        except (ValueError, KeyError, TypeError):
-            raise AWSError("InvalidParameterException", "The specified nextToken is invalid.")
-    limit = int(p.get("limit", default_limit))
-    page = items[start:start + limit]
-    more = start + limit < len(items)
-    token = base64.b64encode(json.dumps({"offset": start + limit}).encode()).decode() if more else None
-    return page, token
+    return paging.page(items, p.get("nextToken"), int(p.get("limit", default_limit)), _bad_token())
 
 
 def _pattern(pattern: str):

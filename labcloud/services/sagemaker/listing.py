@@ -1,10 +1,9 @@
 """List* operations share one shape: filters, a sort, MaxResults and an opaque NextToken."""
 from __future__ import annotations
 
-import base64
-import json
 from typing import Callable
 
+from ...server import paging
 from ...server.errors import AWSError
 
 
@@ -30,17 +29,8 @@ def list_page(docs: list[dict], params: dict, *, name_key: str, status_key: str 
     descending = params.get("SortOrder", "Descending") == "Descending"
     items = sorted(items, key=lambda d: (d.get(key) if d.get(key) is not None else "", d[name_key]),
                    reverse=descending)
-    start = 0
-    if params.get("NextToken"):
-        try:
-            start = int(json.loads(base64.b64decode(params["NextToken"]))["offset"])
-        except (ValueError, KeyError, TypeError):
-            raise AWSError("ValidationException", "Invalid pagination token given.")
-    size = int(params.get("MaxResults", 10))
-    page = items[start:start + size]
-    token = None
-    if start + size < len(items):
-        token = base64.b64encode(json.dumps({"offset": start + size}).encode()).decode()
+    page, token = paging.page(items, params.get("NextToken"), int(params.get("MaxResults", 10)),
+                              AWSError("ValidationException", "Invalid pagination token given."))
     return [summary(d) for d in page], token
 
 

@@ -11,13 +11,13 @@ restarted server finds requests exactly where the clock says they are.
 """
 from __future__ import annotations
 
-import base64
 import json
 import uuid
 from collections import Counter
 from typing import TYPE_CHECKING, Callable
 
 from ... import config
+from ...server import paging
 from ...server.errors import AWSError
 from ...server.json_protocol import JsonService
 from ...server.state import Resources
@@ -63,16 +63,8 @@ def _fmt(value: float) -> str:
 
 
 def _page(items: list, p: dict) -> tuple[list, str | None]:
-    start = 0
-    if p.get("NextToken"):
-        try:
-            start = int(json.loads(base64.b64decode(p["NextToken"]))["offset"])
-        except (ValueError, KeyError, TypeError):
-            raise AWSError("InvalidPaginationTokenException", "Invalid pagination token.")
-    limit = int(p.get("MaxResults") or DEFAULT_PAGE)
-    more = start + limit < len(items)
-    token = base64.b64encode(json.dumps({"offset": start + limit}).encode()).decode() if more else None
-    return items[start:start + limit], token
+    return paging.page(items, p.get("NextToken"), int(p.get("MaxResults") or DEFAULT_PAGE),
+                       AWSError("InvalidPaginationTokenException", "Invalid pagination token."))
 
 
 class ServiceQuotasService(JsonService):
