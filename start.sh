@@ -12,4 +12,6 @@ if [ "${1:-}" = "--demo" ]; then
 fi
 labcloud start
 echo "labcloud is up. Opening JupyterLab on lessons/ (stop with Ctrl-C; 'labcloud stop' stops the cloud)."
-exec jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir="$ROOT/lessons" "$@"
+extra=()
+[ "$(id -u)" = "0" ] && extra+=(--allow-root)  # containers and CI machines often run as root
+exec jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir="$ROOT/lessons" "${extra[@]}" "$@"
