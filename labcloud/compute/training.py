@@ -261,7 +261,8 @@ class TrainingRun:
                 raise JobEnded("Failed", "Failed", "Training job failed",
                                f"ClientError: labcloud supports S3DataType S3Prefix only, not "
                                f"{source['S3DataType']}.")
-            objects = s3.list_objects(bucket, prefix) if s3.bucket_exists(bucket) else []
+            listable = self._role_can("s3:ListBucket", f"arn:aws:s3:::{bucket}")  # roles (issue 3)
+            objects = s3.list_objects(bucket, prefix) if listable and s3.bucket_exists(bucket) else []
             objects = [o for o in objects if not o["Key"].endswith("/")]
             if not objects:
                 raise JobEnded("Failed", "Failed", "Training job failed",
@@ -277,6 +278,10 @@ class TrainingRun:
                 if target.resolve() not in dest.parents:  # a key like ../x stays inside
                     dest = target / hashlib.sha1(obj["Key"].encode()).hexdigest()
                 dest.parent.mkdir(parents=True, exist_ok=True)
+                if not self._role_can("s3:GetObject", f"arn:aws:s3:::{bucket}/{obj['Key']}"):
+                    raise JobEnded("Failed", "Failed", "Training job failed",
+                                   "ClientError: Data download failed:AccessDenied (403): "
+                                   "Access Denied")  # roles (issue 3)
                 try:
                     shutil.copyfile(s3.object_file(bucket, obj["Key"]), dest)
                 except AWSError as err:
@@ -325,6 +330,10 @@ class TrainingRun:
         prefix = prefix.rstrip("/")
         return bucket, f"{prefix}/{self.name}/output" if prefix else f"{self.name}/output"
 
+    def _role_can(self, action: str, resource_arn: str) -> bool:
+        """The job acts as its role: S3 access follows the role's policies (issue 3)."""
+        return self.cloud.services["iam"].can(self.doc["RoleArn"], action, resource_arn)
+
     def _upload(self, container: Container) -> str:
         s3 = self.cloud.services["s3"]
         bucket, prefix = self._output_prefix()
@@ -336,6 +345,12 @@ class TrainingRun:
                             (container.opt_ml / "output" / "data", "output.tar.gz")):
             if key == "output.tar.gz" and not any(folder.iterdir()):
                 continue
+            if not self._role_can("s3:PutObject", f"arn:aws:s3:::{bucket}/{prefix}/{key}"):
+                raise JobEnded("Failed", "Failed", "Training job failed",  # roles (issue 3)
+                               f"ClientError: Unable to upload the model artifacts to "
+                               f"s3://{bucket}/{prefix}/{key}: AccessDenied (403): Access Denied. "
+                               f'Please ensure that the role "{self.doc["RoleArn"]}" has '
+                               f'"s3:PutObject" permissions on bucket "{bucket}".')
             archive = container.root / key
             with tarfile.open(archive, "w:gz") as tar:
                 for item in sorted(folder.iterdir()):

@@ -11,6 +11,7 @@ from ...server.clock import iso
 from ...server.errors import AWSError
 from ...server.query_protocol import QueryService, xml_fields
 from ...server.state import Resources
+from . import policies
 
 SAGEMAKER_TRUST = {
     "Version": "2012-10-17",
@@ -28,9 +29,20 @@ class IamService(QueryService):
         self.action("CreateRole")(self._create_role)
         self.action("GetRole")(self._get_role)
         self.action("ListRoles")(self._list_roles)
-        if self.roles.get(config.EXECUTION_ROLE_NAME) is None:
-            self.create_role(config.EXECUTION_ROLE_NAME, SAGEMAKER_TRUST, path="/service-role/",
-                             description="SageMaker execution role of the labcloud account")
+        for op in ("DeleteRole", "AttachRolePolicy", "DetachRolePolicy", "ListAttachedRolePolicies",
+                   "PutRolePolicy", "GetRolePolicy", "DeleteRolePolicy", "ListRolePolicies"):
+            self.action(op)(getattr(self, "_" + "".join(
+                "_" + c.lower() if c.isupper() else c for c in op).lstrip("_")))
+        role = self.roles.get(config.EXECUTION_ROLE_NAME)
+        if role is None:
+            role = self.create_role(config.EXECUTION_ROLE_NAME, SAGEMAKER_TRUST,
+                                    path="/service-role/",
+                                    description="SageMaker execution role of the labcloud account")
+        if "AttachedPolicies" not in role:  # a fresh account, or a home from before policies
+            # as the console's "Create a new role" with "Any S3 bucket" leaves it
+            role["AttachedPolicies"] = [policies.MANAGED_PREFIX + "AmazonSageMakerFullAccess"]
+            role["InlinePolicies"] = {policies.EXECUTION_POLICY_NAME: policies.EXECUTION_POLICY}
+            self._save(role)
 
     # ---- logic used by other services ---------------------------------------------------
     def create_role(self, name: str, trust: dict, path: str = "/", description: str = "") -> dict:
@@ -54,6 +66,19 @@ class IamService(QueryService):
             raise AWSError("EntityAlreadyExists", f"Role with name {name} already exists.", 409)
         return role
 
+    def can(self, role_arn: str, action: str, resource_arn: str) -> bool:
+        """May the role with this ARN do `action` on `resource_arn`? (explicit Deny wins)"""
+        return policies.can(self.role_by_arn(role_arn), action, resource_arn)
+
+    def _role(self, name: str) -> dict:
+        role = self.roles.get(name)
+        if role is None:
+            raise AWSError("NoSuchEntity", f"The role with name {name} cannot be found.", 404)
+        return role
+
+    def _save(self, role: dict) -> None:
+        self.roles.put(role["RoleName"], role, status=None, modified=self.cloud.clock.now())
+
     def role_by_arn(self, arn: str) -> dict | None:
         name = arn.rsplit("/", 1)[-1]
         role = self.roles.get(name)
@@ -70,11 +95,81 @@ class IamService(QueryService):
         return f"<Role>{_role_xml(role)}</Role>"
 
     def _get_role(self, p: dict) -> str:
-        name = p.get("RoleName", "")
-        role = self.roles.get(name)
-        if role is None:
-            raise AWSError("NoSuchEntity", f"The role with name {name} cannot be found.", 404)
-        return f"<Role>{_role_xml(role)}</Role>"
+        return f"<Role>{_role_xml(self._role(p.get('RoleName', '')))}</Role>"
+
+    def _delete_role(self, p: dict) -> str:
+        role = self._role(p.get("RoleName", ""))
+        if role.get("AttachedPolicies"):
+            raise AWSError("DeleteConflict", "Cannot delete entity, must detach all policies "
+                           "first.", 409)
+        if role.get("InlinePolicies"):
+            raise AWSError("DeleteConflict", "Cannot delete entity, must delete policies first.",
+                           409)
+        self.roles.delete(role["RoleName"])
+        return ""
+
+    def _attach_role_policy(self, p: dict) -> str:
+        role = self._role(p.get("RoleName", ""))
+        arn = p.get("PolicyArn", "")
+        policies.managed_policy(arn)
+        attached = role.setdefault("AttachedPolicies", [])
+        if arn not in attached:
+            attached.append(arn)
+            self._save(role)
+        return ""
+
+    def _detach_role_policy(self, p: dict) -> str:
+        role = self._role(p.get("RoleName", ""))
+        arn = p.get("PolicyArn", "")
+        if arn not in role.get("AttachedPolicies", []):
+            policies.managed_policy(arn)  # a malformed ARN is InvalidInput first
+            raise AWSError("NoSuchEntity", f"Policy {arn} was not found.", 404)
+        role["AttachedPolicies"].remove(arn)
+        self._save(role)
+        return ""
+
+    def _list_attached_role_policies(self, p: dict) -> str:
+        role = self._role(p.get("RoleName", ""))
+        prefix = p.get("PathPrefix", "/")
+        arns = [a for a in role.get("AttachedPolicies", [])
+                if a.split(":policy", 1)[1].startswith(prefix)]
+        members = [{"PolicyName": a.rsplit("/", 1)[-1], "PolicyArn": a} for a in arns]
+        return _page(p, "AttachedPolicies", members)
+
+    def _put_role_policy(self, p: dict) -> str:
+        role = self._role(p.get("RoleName", ""))
+        name = p.get("PolicyName", "")
+        if not name or len(name) > 128 or set(name) - NAME_CHARS:
+            raise AWSError("ValidationError", f"1 validation error detected: Value '{name}' at "
+                           "'policyName' failed to satisfy constraint: Member must satisfy "
+                           "regular expression pattern: [\\w+=,.@-]+")
+        doc = policies.parse_policy(p.get("PolicyDocument", ""))
+        role.setdefault("InlinePolicies", {})[name] = doc
+        self._save(role)
+        return ""
+
+    def _inline(self, p: dict) -> tuple[dict, str]:
+        role = self._role(p.get("RoleName", ""))
+        name = p.get("PolicyName", "")
+        if name not in (role.get("InlinePolicies") or {}):
+            raise AWSError("NoSuchEntity", f"The role policy with name {name} cannot be found.",
+                           404)
+        return role, name
+
+    def _get_role_policy(self, p: dict) -> str:
+        role, name = self._inline(p)
+        return xml_fields({"RoleName": role["RoleName"], "PolicyName": name,
+                           "PolicyDocument": quote(json.dumps(role["InlinePolicies"][name]))})
+
+    def _delete_role_policy(self, p: dict) -> str:
+        role, name = self._inline(p)
+        del role["InlinePolicies"][name]
+        self._save(role)
+        return ""
+
+    def _list_role_policies(self, p: dict) -> str:
+        role = self._role(p.get("RoleName", ""))
+        return _page(p, "PolicyNames", sorted(role.get("InlinePolicies") or {}))
 
     def _list_roles(self, p: dict) -> str:
         prefix = p.get("PathPrefix", "/")
@@ -87,6 +182,16 @@ class IamService(QueryService):
         members = "".join(f"<member>{_role_xml(r)}</member>" for r in page)
         marker = f"<Marker>{start + size}</Marker>" if truncated else ""
         return f"<Roles>{members}</Roles><IsTruncated>{str(truncated).lower()}</IsTruncated>{marker}"
+
+
+def _page(p: dict, key: str, items: list) -> str:
+    """IAM's Marker/MaxItems pagination (the marker is an offset, opaque to clients)."""
+    start = int(p["Marker"]) if p.get("Marker", "").isdigit() else 0
+    size = max(1, min(int(p.get("MaxItems", 100)), 1000))
+    page, truncated = items[start:start + size], start + size < len(items)
+    marker = f"<Marker>{start + size}</Marker>" if truncated else ""
+    return (xml_fields({key: page}) if page else f"<{key}/>") + \
+        f"<IsTruncated>{str(truncated).lower()}</IsTruncated>{marker}"
 
 
 def _role_xml(role: dict) -> str:
