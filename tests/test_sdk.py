@@ -204,7 +204,7 @@ def test_estimator_v1_kwargs(sdk, session, caplog):
                                      "objective": "reg:squarederror"}
     with pytest.raises(NotImplementedError, match="lesson 07"):
         est.deploy(initial_instance_count=1, instance_type="ml.m5.large")
-    with pytest.raises(NotImplementedError, match="lesson 05"):
+    with pytest.raises(ValueError, match="not associated with a training job"):
         est.transformer(instance_count=1, instance_type="ml.m5.large")
 
 

@@ -220,7 +220,52 @@ class Estimator:
             lesson="lesson 07 (real-time deployment)",
             calls="create_model, create_endpoint_config, create_endpoint"))
 
-    def transformer(self, *args, **kwargs):
-        raise NotImplementedError(NOT_YET.format(
-            what="Estimator.transformer (batch transform)", lesson="lesson 05 (batch transform)",
-            calls="create_model, create_transform_job"))
+    def create_model(self, role: str | None = None, image_uri: str | None = None,
+                     env: dict | None = None, vpc_config: dict | None = None,
+                     enable_network_isolation: bool = False, model_kms_key: str | None = None,
+                     name: str | None = None, **kwargs):
+        """A Model of the latest job's artifact and this estimator's image (nothing is created
+        in SageMaker until the model is used)."""
+        from .model import Model
+        image_uri = renamed_kwargs("image", "image_uri", image_uri, kwargs)
+        if kwargs:
+            raise TypeError(f"create_model got unexpected keyword arguments: {sorted(kwargs)}")
+        return Model(image_uri or self.training_image_uri(), self.model_data,
+                     role or self.role, env=env, name=name, vpc_config=vpc_config,
+                     sagemaker_session=self.sagemaker_session,
+                     enable_network_isolation=enable_network_isolation,
+                     model_kms_key=model_kms_key)
+
+    def transformer(self, instance_count: int, instance_type: str, strategy: str | None = None,
+                    assemble_with: str | None = None, output_path: str | None = None,
+                    output_kms_key: str | None = None, accept: str | None = None,
+                    env: dict | None = None, max_concurrent_transforms: int | None = None,
+                    max_payload: int | None = None, tags: list[dict] | None = None,
+                    role: str | None = None, volume_kms_key: str | None = None,
+                    vpc_config_override=None, enable_network_isolation: bool | None = None,
+                    model_name: str | None = None):
+        """sagemaker:CreateModel named after the latest training job (its image and
+        model.tar.gz; an existing model of that name is reused), then a Transformer for it.
+        No transform job starts until you call the Transformer's transform()."""
+        from .transformer import Transformer
+        tags = tags or self.tags
+        model_name = model_name or self._current_job_name
+        if self.latest_training_job is None:
+            raise ValueError("Estimator is not associated with a training job: call fit() "
+                             "(or attach()) first.")
+        model = self.create_model(enable_network_isolation=bool(enable_network_isolation))
+        model.name = model_name
+        if role is not None:
+            model.role = role
+        model._create_sagemaker_model(instance_type, tags=tags)
+        transform_env = dict(model.env)
+        if env is not None:
+            transform_env.update(env)
+        return Transformer(model_name, instance_count, instance_type, strategy=strategy,
+                           assemble_with=assemble_with, output_path=output_path,
+                           output_kms_key=output_kms_key, accept=accept,
+                           max_concurrent_transforms=max_concurrent_transforms,
+                           max_payload=max_payload, env=transform_env or None, tags=tags,
+                           base_transform_job_name=self.base_job_name,
+                           volume_kms_key=volume_kms_key,
+                           sagemaker_session=self.sagemaker_session)

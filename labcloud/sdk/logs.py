@@ -53,8 +53,10 @@ def status_line(transition: dict) -> str:
 class LogTail:
     """Reads the job's log streams from where it left off last time."""
 
-    def __init__(self, logs_client, job_name: str, instance_count: int = 1):
+    def __init__(self, logs_client, job_name: str, instance_count: int = 1,
+                 log_group: str = LOG_GROUP):
         self.client = logs_client
+        self.log_group = log_group
         self.job_name = job_name
         self.instance_count = instance_count
         self.tokens: dict[str, str | None] = {}
@@ -65,7 +67,7 @@ class LogTail:
             return
         try:
             streams = self.client.describe_log_streams(
-                logGroupName=LOG_GROUP, logStreamNamePrefix=self.job_name + "/",
+                logGroupName=self.log_group, logStreamNamePrefix=self.job_name + "/",
                 orderBy="LogStreamName", limit=min(self.instance_count, 50))
         except ClientError as err:  # no log group before the first container ever logged
             if err.response["Error"]["Code"] != "ResourceNotFoundException":
@@ -81,7 +83,7 @@ class LogTail:
         for index, stream in enumerate(sorted(self.tokens)):
             while True:
                 kwargs = {"nextToken": self.tokens[stream]} if self.tokens[stream] else {}
-                page = self.client.get_log_events(logGroupName=LOG_GROUP, logStreamName=stream,
+                page = self.client.get_log_events(logGroupName=self.log_group, logStreamName=stream,
                                                   startFromHead=True, **kwargs)
                 for event in page["events"]:
                     self.color(index, event["message"])

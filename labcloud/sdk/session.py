@@ -22,6 +22,9 @@ from .inputs import TrainingInput
 
 LOGGER = logging.getLogger("labcloud.sdk")
 POLL_SECONDS = 0.5
+TRANSFORM_LOG_GROUP = "/aws/sagemaker/TransformJobs"
+TRANSFORM_STATUS_CODES = {"Completed": "!", "InProgress": ".", "Failed": "*", "Stopped": "s",
+                          "Stopping": "_"}
 TROUBLESHOOTING = ("https://docs.aws.amazon.com/sagemaker/latest/dg/"
                    "sagemaker-python-sdk-troubleshooting.html")
 
@@ -201,6 +204,122 @@ class Session:
                     print("Managed Spot Training savings: {:.1f}%".format(saving))
         return desc
 
+    # ---- models -----------------------------------------------------------------------------
+    def create_model(self, name: str, role: str | None = None, container_defs=None,
+                     vpc_config: dict | None = None, enable_network_isolation: bool = False,
+                     primary_container: dict | None = None, tags: list[dict] | None = None) -> str:
+        """sagemaker:CreateModel. `container_defs` is one container definition (-> the request's
+        PrimaryContainer) or a list of them (-> Containers); see `container_def`. A model that
+        already exists is used as it is, with v2's warning. Returns the model's name."""
+        if container_defs and primary_container:
+            raise ValueError("Both container_defs and primary_container can not be passed as "
+                             "input")
+        request: dict = {"ModelName": name, "ExecutionRoleArn": self.expand_role(role)}
+        if primary_container:
+            request["PrimaryContainer"] = primary_container
+        elif isinstance(container_defs, list):
+            request["Containers"] = container_defs
+        else:
+            request["PrimaryContainer"] = container_defs
+        if vpc_config:
+            request["VpcConfig"] = vpc_config
+        if enable_network_isolation:
+            request["EnableNetworkIsolation"] = True
+        if tags:
+            request["Tags"] = tags
+        LOGGER.info("Creating model with name: %s", name)
+        try:
+            self.sagemaker_client.create_model(**request)
+        except ClientError as err:
+            message = err.response["Error"]["Message"]
+            if (err.response["Error"]["Code"] == "ValidationException"
+                    and "Cannot create already existing model" in message):
+                LOGGER.warning("Using already existing model: %s", name)
+            else:
+                raise
+        return name
+
+    def create_model_from_job(self, training_job_name: str, name: str | None = None,
+                              role: str | None = None, image_uri: str | None = None,
+                              env: dict | None = None, **kwargs) -> str:
+        """DescribeTrainingJob, then CreateModel with the job's image and model artifact,
+        named after the job unless `name` is given."""
+        job = self.describe_training_job(training_job_name)
+        name = name or training_job_name
+        primary = container_def(image_uri or job["AlgorithmSpecification"]["TrainingImage"],
+                                job["ModelArtifacts"]["S3ModelArtifacts"], env)
+        return self.create_model(name, role or job["RoleArn"], primary, **kwargs)
+
+    def delete_model(self, model_name: str) -> None:
+        """sagemaker:DeleteModel."""
+        LOGGER.info("Deleting model with name: %s", model_name)
+        self.sagemaker_client.delete_model(ModelName=model_name)
+
+    # ---- transform jobs ---------------------------------------------------------------------
+    def describe_transform_job(self, job_name: str) -> dict:
+        """sagemaker:DescribeTransformJob."""
+        return self.sagemaker_client.describe_transform_job(TransformJobName=job_name)
+
+    def stop_transform_job(self, name: str) -> None:
+        """sagemaker:StopTransformJob."""
+        LOGGER.info("Stopping transform job: %s", name)
+        self.sagemaker_client.stop_transform_job(TransformJobName=name)
+
+    def transform(self, job_name: str, model_name: str, strategy: str | None,
+                  max_concurrent_transforms: int | None, max_payload: int | None,
+                  input_config: dict, output_config: dict, resource_config: dict,
+                  env: dict | None = None, tags: list[dict] | None = None,
+                  data_processing: dict | None = None, **_ignored) -> None:
+        """sagemaker:CreateTransformJob with the request these pieces make."""
+        request = transform_request(job_name, model_name, strategy, max_concurrent_transforms,
+                                    max_payload, env, input_config, output_config,
+                                    resource_config, tags, data_processing)
+        LOGGER.info("Creating transform job with name: %s", job_name)
+        self.sagemaker_client.create_transform_job(**request)
+
+    def wait_for_transform_job(self, job: str, poll: float = POLL_SECONDS) -> dict:
+        """DescribeTransformJob every `poll` seconds, printing '.' while the job is InProgress
+        ('_' while Stopping) and '!' when it Completed ('*' Failed, 's' Stopped), as v2 does;
+        raises UnexpectedStatusException if the job failed."""
+        while True:
+            desc = self.describe_transform_job(job)
+            status = desc["TransformJobStatus"]
+            print(TRANSFORM_STATUS_CODES.get(status, "?"), end="", flush=True)
+            if status not in ("InProgress", "Stopping"):
+                print("")
+                break
+            time.sleep(poll)
+        check_job_status(job, desc, "TransformJobStatus")
+        return desc
+
+    def logs_for_transform_job(self, job_name: str, wait: bool = False,
+                               poll: float = POLL_SECONDS) -> dict:
+        """The container's lines from CloudWatch Logs (/aws/sagemaker/TransformJobs:
+        DescribeLogStreams, GetLogEvents) while DescribeTransformJob says the job runs, a '.'
+        for each poll that brought no new line; with `wait`, until the job ends, raising if it
+        failed."""
+        logs_client = self.boto_session.client("logs")
+        desc = self.describe_transform_job(job_name)
+        count = desc["TransformResources"]["InstanceCount"]
+        tail = _logs.LogTail(logs_client, job_name, 2 * count, log_group=TRANSFORM_LOG_GROUP)
+        dotted = False
+        while True:
+            done = desc["TransformJobStatus"] not in ("InProgress", "Stopping")
+            if tail.flush():
+                dotted = False
+            elif wait and not done:
+                print(".", end="", flush=True)
+                dotted = True
+            if done or not wait:
+                break
+            time.sleep(poll)
+            desc = self.describe_transform_job(job_name)
+        if dotted:
+            print()
+        if wait:
+            check_job_status(job_name, desc, "TransformJobStatus")
+        return desc
+
 
 def check_job_status(job: str, desc: dict, status_key_name: str) -> None:
     """Raise v2's UnexpectedStatusException (CapacityError) for a Failed job; warn if Stopped."""
@@ -218,6 +337,39 @@ def check_job_status(job: str, desc: dict, status_key_name: str) -> None:
         cls = CapacityError if "CapacityError" in str(reason) else UnexpectedStatusException
         raise cls(message=message, allowed_statuses=["Completed", "Stopped"],
                   actual_status=status)
+
+
+def container_def(image_uri: str, model_data_url: str | None = None, env: dict | None = None,
+                  container_mode: str | None = None) -> dict:
+    """One container definition of a CreateModel request: Image, ModelDataUrl, Environment."""
+    definition: dict = {"Image": image_uri, "Environment": dict(env or {})}
+    if model_data_url:
+        definition["ModelDataUrl"] = model_data_url
+    if container_mode:
+        definition["Mode"] = container_mode
+    return definition
+
+
+def transform_request(job_name, model_name, strategy, max_concurrent_transforms, max_payload,
+                      env, input_config, output_config, resource_config, tags=None,
+                      data_processing=None) -> dict:
+    """The CreateTransformJob request: only the fields that were given, as v2 builds it."""
+    request: dict = {"TransformJobName": job_name, "ModelName": model_name,
+                     "TransformInput": input_config, "TransformOutput": output_config,
+                     "TransformResources": resource_config}
+    if strategy is not None:
+        request["BatchStrategy"] = strategy
+    if max_concurrent_transforms is not None:
+        request["MaxConcurrentTransforms"] = max_concurrent_transforms
+    if max_payload is not None:
+        request["MaxPayloadInMB"] = max_payload
+    if env:
+        request["Environment"] = env
+    if tags:
+        request["Tags"] = tags
+    if data_processing:
+        request["DataProcessing"] = data_processing
+    return request
 
 
 def get_execution_role(sagemaker_session: Session | None = None) -> str:
