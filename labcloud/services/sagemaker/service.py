@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from ...server.json_protocol import JsonService
 from .models import Models
+from .notebooks import NotebookInstances  # notebook instances (issue 3)
 from .training import TrainingJobs
 from .transform import TransformJobs
 
@@ -28,9 +29,14 @@ class SageMakerService(JsonService):
         self.operation("ListTransformJobs")(self.transform.list)
         self.operation("StopTransformJob")(self.transform.stop)
 
+        self.notebooks = NotebookInstances(cloud)  # notebook instances (issue 3)
+        for op in ("Create", "Describe", "List", "Start", "Stop", "Delete", "Update"):
+            suffix = "NotebookInstances" if op == "List" else "NotebookInstance"
+            self.operation(op + suffix)(getattr(self.notebooks, op.lower()))
     def resume(self) -> None:
         self.training.resume()
         self.transform.resume()
+        self.notebooks.resume()  # notebook instances (issue 3)
 
     def stop(self) -> None:
         self.training.stop_all()
