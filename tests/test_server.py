@@ -136,3 +136,14 @@ def test_iam_roles(aws, name):
              PaginationConfig={"PageSize": 1}) for r in page["Roles"]]
     assert name in names and config.EXECUTION_ROLE_NAME in names
     assert len(names) == len(set(names))
+
+
+def test_undecodable_form_body_gets_an_error_not_a_crash(cloud):
+    req = urllib.request.Request(cloud.url + "/", method="POST", data=b"Action=\xff\xfe",
+                                 headers={"Content-Type": "application/x-www-form-urlencoded"})
+    with pytest.raises(urllib.error.HTTPError) as err:
+        urllib.request.urlopen(req)
+    assert err.value.code in (400, 500)
+    # and the server is still answering
+    with urllib.request.urlopen(f"{cloud.url}/_labcloud/health") as r:
+        assert json.loads(r.read())["status"] == "ok"

@@ -133,8 +133,9 @@ class App:
             query_string=scope.get("query_string", b"").decode("latin-1"),
             headers={k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]},
             body=b"".join(chunks))
-        service, handler = self.route(request)
+        service = "router"
         try:
+            service, handler = self.route(request)
             if asyncio.iscoroutinefunction(handler):
                 response = await handler(request)
             else:
