@@ -14,6 +14,7 @@ def build_services(cloud: "Cloud") -> None:
     from .s3 import S3Service
     from .servicequotas import ServiceQuotasService  # quotas (issue 3)
     from .sagemaker import SageMakerService
+    from .sagemaker_runtime import SageMakerRuntimeService
     from .sts import StsService
 
     cloud.services["s3"] = S3Service(cloud)
@@ -22,3 +23,4 @@ def build_services(cloud: "Cloud") -> None:
     cloud.services["sts"] = StsService(cloud)
     cloud.services["servicequotas"] = ServiceQuotasService(cloud)  # quotas (issue 3)
     cloud.services["sagemaker"] = SageMakerService(cloud)
+    cloud.services["sagemaker-runtime"] = SageMakerRuntimeService(cloud)

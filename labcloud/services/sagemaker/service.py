@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from ...server.json_protocol import JsonService
+from .endpoints import EndpointConfigs, Endpoints
 from .models import Models
 from .notebooks import NotebookInstances  # notebook instances (issue 3)
 from .training import TrainingJobs
@@ -28,6 +29,18 @@ class SageMakerService(JsonService):
         self.operation("DescribeTransformJob")(self.transform.describe)
         self.operation("ListTransformJobs")(self.transform.list)
         self.operation("StopTransformJob")(self.transform.stop)
+        self.endpoint_configs = EndpointConfigs(cloud, self.models)
+        self.operation("CreateEndpointConfig")(self.endpoint_configs.create)
+        self.operation("DescribeEndpointConfig")(self.endpoint_configs.describe)
+        self.operation("ListEndpointConfigs")(self.endpoint_configs.list)
+        self.operation("DeleteEndpointConfig")(self.endpoint_configs.delete)
+        self.endpoints = Endpoints(cloud, self.models, self.endpoint_configs)
+        self.operation("CreateEndpoint")(self.endpoints.create)
+        self.operation("DescribeEndpoint")(self.endpoints.describe)
+        self.operation("ListEndpoints")(self.endpoints.list)
+        self.operation("DeleteEndpoint")(self.endpoints.delete)
+        self.operation("UpdateEndpoint")(self.endpoints.update)
+        self.operation("UpdateEndpointWeightsAndCapacities")(self.endpoints.update_weights)
 
         self.notebooks = NotebookInstances(cloud)  # notebook instances (issue 3)
         for op in ("Create", "Describe", "List", "Start", "Stop", "Delete", "Update"):
@@ -37,7 +50,9 @@ class SageMakerService(JsonService):
         self.training.resume()
         self.transform.resume()
         self.notebooks.resume()  # notebook instances (issue 3)
+        self.endpoints.resume()
 
     def stop(self) -> None:
         self.training.stop_all()
         self.transform.stop_all()
+        self.endpoints.stop_all()

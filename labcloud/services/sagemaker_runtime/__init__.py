@@ -1,0 +1,4 @@
+"""SageMaker Runtime (rest-json): InvokeEndpoint."""
+from .service import SageMakerRuntimeService
+
+__all__ = ["SageMakerRuntimeService"]
