@@ -27,6 +27,7 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("serve", help="run the server in the foreground")
     p.add_argument("--port", type=int, default=0)
     sub.add_parser("env", help="print the shell exports that point AWS clients at labcloud")
+    sub.add_parser("costs", help="print the bill: cost by resource and by service, and the total")
     args = parser.parse_args(argv)
     home = config.home(args.home)
 
@@ -55,6 +56,11 @@ def main(argv: list[str] | None = None) -> int:
         conn = lifecycle.start(home, export=False, quiet=True)
         for key, value in conn.env.items():
             print(f"export {key}={value}")
+        return 0
+    if args.command == "costs":  # the bill (issue 3)
+        from . import billing, costs
+        conn = lifecycle.start(home, export=False, quiet=True)
+        print(costs.render(billing.fetch(conn.url)))
         return 0
     if args.command == "reset":
         if not args.yes and sys.stdin.isatty():
