@@ -155,8 +155,9 @@ def test_control_plane_errors(aws, model, name):
     sm.create_endpoint(EndpointName=name, EndpointConfigName=name)
     in_progress = f'Cannot update in-progress endpoint "{ARN}:endpoint/{name}".'
     # while Creating, updates and deletes are refused
-    if sm.describe_endpoint(EndpointName=name)["EndpointStatus"] == "Creating":
-        assert error(sm.delete_endpoint, EndpointName=name)["Message"] == in_progress
+    assert sm.describe_endpoint(EndpointName=name)["EndpointStatus"] == "Creating"
+    assert error(sm.delete_endpoint, EndpointName=name)["Message"] == in_progress
+    assert error(sm.update_endpoint, EndpointName=name, EndpointConfigName=name)["Message"] == in_progress
     assert error(sm.create_endpoint, EndpointName=name, EndpointConfigName=name)["Message"] == \
         f'Cannot create already existing endpoint "{ARN}:endpoint/{name}".'
     sm.get_waiter("endpoint_in_service").wait(EndpointName=name, WaiterConfig=FAST)
@@ -290,7 +291,7 @@ def test_rolling_update_under_load_drops_nothing_and_dead_instance_is_replaced(a
 
 
 def test_rolling_update_with_two_instances_drops_no_request(aws, cloud, model, name):
-    sm, rt = aws("sagemaker"), aws("sagemaker-runtime")
+    sm = aws("sagemaker")
     deploy(sm, name, [variant("Blue", model["a"], count=2)])
     sm.create_endpoint_config(EndpointConfigName=name + "-2",
                               ProductionVariants=[variant("Green", model["b"], count=2)])

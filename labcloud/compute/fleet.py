@@ -20,7 +20,6 @@ import tarfile
 import threading
 import time
 import uuid
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .serving import ServingContainer, ServingError
