@@ -303,11 +303,18 @@ class Session:
         count = desc["TransformResources"]["InstanceCount"]
         tail = _logs.LogTail(logs_client, job_name, 2 * count, log_group=TRANSFORM_LOG_GROUP)
         dotted = False
+        color = tail.color
+
+        def line_after_dots(index: int, message: str) -> None:
+            nonlocal dotted
+            if dotted:  # the dots of the polls before end their own line
+                print()
+                dotted = False
+            color(index, message)
+        tail.color = line_after_dots
         while True:
             done = desc["TransformJobStatus"] not in ("InProgress", "Stopping")
-            if tail.flush():
-                dotted = False
-            elif wait and not done:
+            if not tail.flush() and wait and not done:
                 print(".", end="", flush=True)
                 dotted = True
             if done or not wait:
