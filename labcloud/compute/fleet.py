@@ -48,6 +48,7 @@ class Instance:
         self.inflight = 0
         self.stopped = False
         self._idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
+        self._loop: asyncio.AbstractEventLoop | None = None  # the server's loop, once invoked
 
     def alive(self) -> bool:
         return not self.stopped and self.serving.alive()
@@ -62,6 +63,7 @@ class Instance:
         head.append("\r\n")
         request = "".join(head).encode("latin-1") + body
         self.inflight += 1
+        self._loop = asyncio.get_running_loop()
         try:
             for attempt in (1, 2):
                 fresh = not self._idle
@@ -92,18 +94,21 @@ class Instance:
             self.inflight -= 1
 
     def close_idle(self) -> None:
+        """Close the pooled connections (on the loop that owns them)."""
         idle, self._idle = self._idle, []
         for _, writer in idle:
-            try:
-                writer.close()
-            except RuntimeError:  # its loop is gone (server stopping)
-                pass
+            writer.close()
 
     def stop(self) -> None:
         self.stopped = True
         deadline = time.monotonic() + DRAIN_TIMEOUT
         while self.inflight > 0 and time.monotonic() < deadline:  # let requests finish
             time.sleep(0.01)
+        if self._loop is not None and not self._loop.is_closed():
+            try:
+                self._loop.call_soon_threadsafe(self.close_idle)
+            except RuntimeError:  # the loop closed meanwhile (server stopping)
+                pass
         self.serving.stop()
 
 
@@ -272,10 +277,9 @@ class Fleet:
     def _replace(self, variant: str, dead: Instance) -> None:
         with self._lock:  # out of routing at once
             self.instances[variant] = [i for i in self.instances[variant] if i is not dead]
-        dead.stopped = True
         log.warning("endpoint %s: instance %s of %s died; replacing it", self.endpoint, dead.id, variant)
         try:
-            dead.serving.stop()
+            dead.stop()
         except OSError:
             pass
         for attempt in range(3):
