@@ -32,7 +32,7 @@ def render(data: dict) -> str:
     """The ledger as two tables and a total line, most expensive first."""
     items = sorted(data["items"], key=lambda i: -(i["cost_usd"] or 0))
     when = datetime.fromtimestamp(data["time"], timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
-    out = [f"labcloud bill at {when} (cloud clock; illustrative prices, {data['prices']})", ""]
+    out = [f"labcloud bill at {when} (cloud clock), prices: {data['prices']}", ""]
     if not items:
         out += ["No billable resources yet.", "", f"Total: {_money(data['total_usd'])}"]
         return "\n".join(out)
