@@ -194,3 +194,26 @@ def test_quota_counts_running_notebook_instances(sm, aws, cloud, name):
         create(sm, name + "-over", "ml.m5.xlarge")
         with pytest.raises(sm.exceptions.ResourceLimitExceeded):
             sm.start_notebook_instance(NotebookInstanceName=names[0])
+
+
+def test_a_restart_finishes_the_transition_under_way(tmp_path):
+    """The server stops while an instance is Pending; the restarted server brings it InService."""
+    import boto3
+
+    import labcloud
+
+    home = tmp_path / "home"
+    conn = labcloud.start(home, export=False, quiet=True)
+    try:
+        client = boto3.client("sagemaker", endpoint_url=conn.url, region_name=config.REGION,
+                              aws_access_key_id="x", aws_secret_access_key="y")
+        create(client, "survivor")
+    finally:
+        labcloud.stop(home)
+    conn = labcloud.start(home, export=False, quiet=True)
+    try:
+        client = boto3.client("sagemaker", endpoint_url=conn.url, region_name=config.REGION,
+                              aws_access_key_id="x", aws_secret_access_key="y")
+        assert wait_status(client, "survivor", "InService")[-1] == "InService"
+    finally:
+        labcloud.stop(home)
