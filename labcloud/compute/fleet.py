@@ -22,8 +22,7 @@ import time
 import uuid
 from typing import TYPE_CHECKING
 
-from .serving import ServingContainer, ServingError
-from .training import split_s3_uri
+from .serving import ServingContainer, ServingError, for_model
 
 if TYPE_CHECKING:
     from ..server.app import Cloud
@@ -173,17 +172,8 @@ class Fleet:
         container = model.get("PrimaryContainer") or model["Containers"][0]
         instance_id = "i-" + uuid.uuid4().hex[:17]
         root = self.cloud.home / "containers" / f"endpoint-{self.endpoint}-{self.tag}" / variant / instance_id
-        shutil.rmtree(root, ignore_errors=True)
-        root.mkdir(parents=True)
-        model_tar = None
-        if container.get("ModelDataUrl"):
-            bucket, key = split_s3_uri(container["ModelDataUrl"])
-            model_tar = root / "model.tar.gz"
-            shutil.copyfile(self.cloud.services["s3"].object_file(bucket, key), model_tar)
-        env = {**image.env, **(container.get("Environment") or {}),
-               "LABCLOUD_CLOCK_OFFSET": str(self.cloud.clock.offset)}
         try:
-            serving = ServingContainer(root / "instance", image.command, env, model_tar)
+            serving = for_model(self.cloud, model, image, root)
         except (OSError, EOFError, tarfile.TarError):
             raise FleetError(f'Failed to extract model data archive from URL '
                              f'"{container["ModelDataUrl"]}". Please ensure that the object located '
@@ -197,9 +187,6 @@ class Fleet:
             raise FleetError(f"The primary container for production variant {variant} did not "
                              "pass the ping health check. Please check CloudWatch logs for this "
                              "endpoint.")
-        finally:
-            if model_tar is not None and model_tar.exists():
-                model_tar.unlink()
         return Instance(variant, instance_id, serving)
 
     def _start_many(self, variant: str, n: int) -> list[Instance]:

@@ -7,6 +7,7 @@ image, wait until GET /ping answers 200 (as SageMaker's health check does), then
 from __future__ import annotations
 
 import http.client
+import shutil
 import socket
 import tarfile
 import threading
@@ -101,3 +102,27 @@ class ServingContainer:
 
     def stop(self) -> None:
         self.container.remove()
+
+
+def for_model(cloud, model: dict, image, root: Path, extra_env: dict[str, str] | None = None
+              ) -> ServingContainer:
+    """A serving container for a SageMaker model: its primary container's image, model data
+    (copied from S3 into the instance's own folder) and environment, on the cloud's clock.
+    Raises OSError/EOFError/tarfile.TarError when the model data is not a valid archive."""
+    from .training import split_s3_uri
+
+    container = model.get("PrimaryContainer") or model["Containers"][0]
+    shutil.rmtree(root, ignore_errors=True)
+    root.mkdir(parents=True)
+    model_tar = None
+    if container.get("ModelDataUrl"):
+        bucket, key = split_s3_uri(container["ModelDataUrl"])
+        model_tar = root / "model.tar.gz"
+        shutil.copyfile(cloud.services["s3"].object_file(bucket, key), model_tar)
+    env = {**image.env, **(container.get("Environment") or {}), **(extra_env or {}),
+           "LABCLOUD_CLOCK_OFFSET": str(cloud.clock.offset)}
+    try:
+        return ServingContainer(root / "instance", image.command, env, model_tar)
+    finally:  # extracted into opt/ml/model: the archive itself is no longer needed
+        if model_tar is not None:
+            model_tar.unlink(missing_ok=True)

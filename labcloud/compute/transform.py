@@ -9,14 +9,13 @@ from __future__ import annotations
 import gzip
 import hashlib
 import logging
-import shutil
 import threading
 import traceback
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
 from .. import config
-from . import records
+from . import records, serving
 from .serving import ServingContainer, ServingError
 from .training import JobEnded, split_s3_uri
 
@@ -80,20 +79,9 @@ class TransformRun:
         start = self.clock.now()
         self.jobs.update(self.name, TransformStartTime=start)
         self.stream = f"{self.name}/i-{hashlib.sha1(self.name.encode()).hexdigest()[:17]}-{int(start)}"
-        container = self.model["PrimaryContainer"] if self.model.get("PrimaryContainer") \
-            else self.model["Containers"][0]
         root = self.cloud.home / "containers" / f"transform-{self.name}"
-        shutil.rmtree(root, ignore_errors=True)
-        root.mkdir(parents=True)
-        model_tar = None
-        if container.get("ModelDataUrl"):
-            bucket, key = split_s3_uri(container["ModelDataUrl"])
-            model_tar = root / "model.tar.gz"
-            shutil.copyfile(self.cloud.services["s3"].object_file(bucket, key), model_tar)
-        env = {**self.image.env, **(container.get("Environment") or {}),
-               **(doc.get("Environment") or {}), "SAGEMAKER_BATCH": "true",
-               "LABCLOUD_CLOCK_OFFSET": str(self.clock.offset)}
-        self.serving = ServingContainer(root / "instance", self.image.command, env, model_tar)
+        self.serving = serving.for_model(self.cloud, self.model, self.image, root, {
+            **(doc.get("Environment") or {}), "SAGEMAKER_BATCH": "true"})
         try:
             self.serving.start(self._on_lines)
         except ServingError as err:
