@@ -10,7 +10,6 @@ Also reported: time from labcloud.start() to the first answer of a fresh server.
 """
 from __future__ import annotations
 
-import argparse
 import statistics
 import subprocess
 import sys
@@ -18,10 +17,10 @@ import tempfile
 import time
 from pathlib import Path
 
-import boto3
 import numpy as np
 
 import labcloud
+from common import arguments, client, until_done
 from labcloud import config
 
 IMAGE = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1"
@@ -60,23 +59,11 @@ def labcloud_job(sm, name: str, rounds: int) -> float:
         OutputDataConfig={"S3OutputPath": "s3://bench/output"},
         ResourceConfig={"InstanceType": "ml.m5.xlarge", "InstanceCount": 1, "VolumeSizeInGB": 5},
         StoppingCondition={"MaxRuntimeInSeconds": 3600})
-    while True:
-        job = sm.describe_training_job(TrainingJobName=name)
-        if job["TrainingJobStatus"] != "InProgress":
-            break
-        time.sleep(0.05)
-    elapsed = time.perf_counter() - t
-    if job["TrainingJobStatus"] != "Completed":
-        raise SystemExit(f"job {name} ended {job['TrainingJobStatus']}: {job.get('FailureReason')}")
-    return elapsed
+    return until_done(lambda: sm.describe_training_job(TrainingJobName=name), "TrainingJobStatus", t)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--rows", type=int, default=200_000)
-    parser.add_argument("--rounds", type=int, default=100)
-    parser.add_argument("--repeat", type=int, default=3)
-    args = parser.parse_args()
+    args = arguments(__doc__)
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         csv = tmp / "train.csv"
@@ -86,8 +73,7 @@ def main() -> None:
         conn = labcloud.start(home, export=False, quiet=True)
         first_answer = time.perf_counter() - t
         try:
-            mk = lambda svc: boto3.client(svc, endpoint_url=conn.url, region_name=config.REGION,
-                                          aws_access_key_id="x", aws_secret_access_key="y")
+            mk = lambda svc: client(conn, svc)
             s3, sm = mk("s3"), mk("sagemaker")
             s3.create_bucket(Bucket="bench")
             s3.upload_file(str(csv), "bench", "train/train.csv")

@@ -12,7 +12,6 @@ The two outputs are compared, so a fast wrong answer cannot pass.
 """
 from __future__ import annotations
 
-import argparse
 import io
 import statistics
 import subprocess
@@ -22,11 +21,11 @@ import tempfile
 import time
 from pathlib import Path
 
-import boto3
 import numpy as np
 import xgboost as xgb
 
 import labcloud
+from common import arguments, client, until_done
 from labcloud import config
 
 IMAGE = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1"
@@ -65,23 +64,11 @@ def transform_job(sm, name: str) -> float:
         TransformOutput={"S3OutputPath": f"s3://bench/out/{name}", "AssembleWith": "Line",
                          "Accept": "text/csv"},
         TransformResources={"InstanceType": "ml.m5.xlarge", "InstanceCount": 1})
-    while True:
-        job = sm.describe_transform_job(TransformJobName=name)
-        if job["TransformJobStatus"] not in ("InProgress", "Stopping"):
-            break
-        time.sleep(0.05)
-    elapsed = time.perf_counter() - t
-    if job["TransformJobStatus"] != "Completed":
-        raise SystemExit(f"job {name} ended {job['TransformJobStatus']}: {job.get('FailureReason')}")
-    return elapsed
+    return until_done(lambda: sm.describe_transform_job(TransformJobName=name), "TransformJobStatus", t)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--rows", type=int, default=200_000)
-    parser.add_argument("--rounds", type=int, default=100)
-    parser.add_argument("--repeat", type=int, default=3)
-    args = parser.parse_args()
+    args = arguments(__doc__)
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         # the model: trained here on other rows of the same distribution
@@ -101,8 +88,7 @@ def main() -> None:
         home = tmp / "home"
         conn = labcloud.start(home, export=False, quiet=True)
         try:
-            mk = lambda svc: boto3.client(svc, endpoint_url=conn.url, region_name=config.REGION,
-                                          aws_access_key_id="x", aws_secret_access_key="y")
+            mk = lambda svc: client(conn, svc)
             s3, sm = mk("s3"), mk("sagemaker")
             s3.create_bucket(Bucket="bench")
             s3.upload_file(str(csv), "bench", "test/test.csv")
@@ -114,7 +100,7 @@ def main() -> None:
             for i in range(args.repeat):  # interleaved, so drift in machine load hits both
                 raw.append(baseline(csv, model_file, tmp / "raw.out"))
                 job.append(transform_job(sm, f"bench-{i}"))
-            body = s3.get_object(Bucket="bench", Key=f"out/bench-0/test.csv.out")["Body"].read()
+            body = s3.get_object(Bucket="bench", Key="out/bench-0/test.csv.out")["Body"].read()
         finally:
             labcloud.stop(home)
         ours = np.array([float(v) for v in body.decode().split()])
