@@ -1,11 +1,9 @@
 """Real-time endpoints end to end with real boto3: configs, endpoints, fleets of serving
 containers, the runtime's routing and errors, rolling updates under load, replacement of a dead
 instance, restart, quotas and the bill."""
-import io
 import json
 import os
 import signal
-import tarfile
 import threading
 import time
 import urllib.request
@@ -20,7 +18,7 @@ from botocore.exceptions import ClientError, WaiterError
 
 import labcloud
 from labcloud import config
-from test_training_jobs import IMAGE, make_csv, params, wait
+from test_training_jobs import IMAGE, train_model
 
 BUCKET = "endpoint-tests"
 ARN = f"arn:aws:sagemaker:{config.REGION}:{config.ACCOUNT_ID}"
@@ -30,23 +28,12 @@ FAST = {"Delay": 0.2, "MaxAttempts": 150}  # botocore accepts float delays
 @pytest.fixture(scope="module")
 def model(aws, tmp_path_factory):
     """Train once; register two models on the same artifact (two 'versions')."""
-    s3, sm = aws("s3"), aws("sagemaker")
-    s3.create_bucket(Bucket=BUCKET)
-    s3.put_object(Bucket=BUCKET, Key="csv/train/train.csv", Body=make_csv(300, 11))
+    sm = aws("sagemaker")
     job = "endpoint-model-" + str(int(time.time()))
-    sm.create_training_job(**params(job, BUCKET, validation=None, hyper={"num_round": "10", "max_depth": "3"}))
-    done = wait(sm, job)
-    assert done["TrainingJobStatus"] == "Completed", done.get("FailureReason")
-    artifact = done["ModelArtifacts"]["S3ModelArtifacts"]
+    artifact, raw, booster = train_model(aws, BUCKET, job, tmp_path_factory.mktemp("model"), rounds="10")
     for suffix in ("a", "b"):
         sm.create_model(ModelName=f"{job}-{suffix}", ExecutionRoleArn=config.EXECUTION_ROLE_ARN,
                         PrimaryContainer={"Image": IMAGE, "ModelDataUrl": artifact})
-    raw = s3.get_object(Bucket=BUCKET, Key=artifact.split("/", 3)[3])["Body"].read()
-    folder = tmp_path_factory.mktemp("model")
-    with tarfile.open(fileobj=io.BytesIO(raw)) as tar:
-        tar.extractall(folder, filter="data")
-    booster = xgb.Booster()
-    booster.load_model(str(folder / "xgboost-model"))
     return {"a": f"{job}-a", "b": f"{job}-b", "booster": booster, "artifact": raw}
 
 

@@ -4,7 +4,6 @@ import json
 import time
 
 import pytest
-from botocore.exceptions import ClientError
 
 from labcloud import config
 from labcloud.services.iam.policies import MANAGED_POLICIES, can

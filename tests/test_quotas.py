@@ -1,7 +1,6 @@
 """Service Quotas through real boto3 against the real server, and quota enforcement on
 CreateTrainingJob. Each test changes the quotas of its own instance types, because every test
 shares one server (and one clock)."""
-import time
 
 import pytest
 from botocore.exceptions import ClientError
@@ -9,6 +8,7 @@ from botocore.exceptions import ClientError
 from labcloud import catalog, config
 from labcloud import clock as labclock
 from labcloud.services.servicequotas import defaults
+from test_training_jobs import wait
 
 IMAGE = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1"
 # labcloud.images (the XGBoost image) is another engineer's work and not in every tree yet: without
@@ -50,16 +50,6 @@ def job(name, bucket, instance_type, count=1, *, train="missing-prefix", rounds=
         "ResourceConfig": {"InstanceType": instance_type, "InstanceCount": count, "VolumeSizeInGB": 5},
         "StoppingCondition": {"MaxRuntimeInSeconds": 3600},
     }
-
-
-def wait(sm, name, timeout=120):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        d = sm.describe_training_job(TrainingJobName=name)
-        if d["TrainingJobStatus"] in ("Completed", "Failed", "Stopped"):
-            return d
-        time.sleep(0.1)
-    raise AssertionError(f"{name} did not finish")
 
 
 def code(instance_type, usage="training"):

@@ -61,7 +61,7 @@ def test_cli_lifecycle_and_restart_keeps_state(tmp_path):
     assert not home.exists()
 
 
-def test_health_and_clock_control(cloud):
+def test_health_reports_this_home(cloud):
     with urllib.request.urlopen(f"{cloud.url}/_labcloud/health") as r:
         health = json.loads(r.read())
     assert health["status"] == "ok" and health["home"] == str(cloud.home)

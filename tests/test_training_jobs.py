@@ -74,6 +74,25 @@ def wait(sm, name: str, timeout: float = 120) -> dict:
     raise AssertionError(f"job {name} still {job['TrainingJobStatus']} after {timeout} s")
 
 
+def train_model(aws, bucket: str, job: str, folder, rounds: str = "20"):
+    """Train a small regression model on fresh CSV data in `bucket`; (artifact URI, the
+    model.tar.gz bytes, the Booster loaded from it) for tests that serve or transform it."""
+    s3, sm = aws("s3"), aws("sagemaker")
+    s3.create_bucket(Bucket=bucket)
+    s3.put_object(Bucket=bucket, Key="csv/train/train.csv", Body=make_csv(300, 11))
+    sm.create_training_job(**params(job, bucket, validation=None,
+                                    hyper={"num_round": rounds, "max_depth": "3"}))
+    done = wait(sm, job)
+    assert done["TrainingJobStatus"] == "Completed", done.get("FailureReason")
+    artifact = done["ModelArtifacts"]["S3ModelArtifacts"]
+    raw = s3.get_object(Bucket=bucket, Key=artifact.split("/", 3)[3])["Body"].read()
+    with tarfile.open(fileobj=io.BytesIO(raw)) as tar:
+        tar.extractall(folder, filter="data")
+    booster = xgb.Booster()
+    booster.load_model(str(folder / "xgboost-model"))
+    return artifact, raw, booster
+
+
 def log_messages(aws, name: str) -> list[str]:
     logs = aws("logs")
     streams = logs.describe_log_streams(logGroupName="/aws/sagemaker/TrainingJobs",

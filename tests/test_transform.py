@@ -1,7 +1,5 @@
 """Batch transform end to end: a trained model, its serving container, .out files in S3."""
 import gzip
-import io
-import tarfile
 import time
 
 import numpy as np
@@ -10,7 +8,7 @@ import xgboost as xgb
 from botocore.exceptions import ClientError
 
 from labcloud import config
-from test_training_jobs import IMAGE, make_csv, params, wait
+from test_training_jobs import IMAGE, train_model
 
 BUCKET = "transform-tests"
 
@@ -19,21 +17,10 @@ BUCKET = "transform-tests"
 def model(aws, tmp_path_factory):
     """Train once, register the model, and keep a local copy of the Booster to compare with."""
     s3, sm = aws("s3"), aws("sagemaker")
-    s3.create_bucket(Bucket=BUCKET)
-    s3.put_object(Bucket=BUCKET, Key="csv/train/train.csv", Body=make_csv(300, 11))
     job = "transform-model-" + str(int(time.time()))
-    sm.create_training_job(**params(job, BUCKET, validation=None, hyper={"num_round": "20", "max_depth": "3"}))
-    done = wait(sm, job)
-    assert done["TrainingJobStatus"] == "Completed", done.get("FailureReason")
-    artifact = done["ModelArtifacts"]["S3ModelArtifacts"]
+    artifact, _, booster = train_model(aws, BUCKET, job, tmp_path_factory.mktemp("model"))
     sm.create_model(ModelName=job, ExecutionRoleArn=config.EXECUTION_ROLE_ARN,
                     PrimaryContainer={"Image": IMAGE, "ModelDataUrl": artifact})
-    folder = tmp_path_factory.mktemp("model")
-    body = s3.get_object(Bucket=BUCKET, Key=artifact.split("/", 3)[3])["Body"].read()
-    with tarfile.open(fileobj=io.BytesIO(body)) as tar:
-        tar.extractall(folder, filter="data")
-    booster = xgb.Booster()
-    booster.load_model(str(folder / "xgboost-model"))
     rng = np.random.default_rng(7)
     features = rng.normal(size=(60, 5)).round(4)
     csv = "\n".join(",".join(f"{v:.4f}" for v in row) for row in features) + "\n"

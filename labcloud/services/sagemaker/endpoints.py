@@ -296,14 +296,21 @@ class Endpoints:
                 log.error("endpoint runner %s crashed:\n%s", target.__name__, traceback.format_exc())
         threading.Thread(target=run, daemon=True, name=f"endpoint-{args[0]}").start()
 
-    def _create_run(self, name: str, cfg: dict, models: dict, images: dict) -> None:
+    def _launch(self, name: str, cfg: dict, models: dict, images: dict,
+                step: str) -> tuple[Fleet, str | None]:
+        """Start a fleet for `cfg` and account its launch on the simulated clock; the failure
+        reason, if it did not pass its health checks."""
         fleet = Fleet(self.cloud, name, cfg, models, images)
         failure = None
         try:
             fleet.start()
         except FleetError as err:
             failure = str(err)
-        self.cloud.clock.wait(launch_seconds(name, f"create-{fleet.tag}"))
+        self.cloud.clock.wait(launch_seconds(name, f"{step}-{fleet.tag}"))
+        return fleet, failure
+
+    def _create_run(self, name: str, cfg: dict, models: dict, images: dict) -> None:
+        fleet, failure = self._launch(name, cfg, models, images, "create")
         with self.lock:
             doc = self.docs.get(name)
             if doc is None or doc["EndpointStatus"] != "Creating" or self._stopping:
@@ -326,13 +333,7 @@ class Endpoints:
     def _update_run(self, name: str, cfg: dict, models: dict, images: dict) -> None:
         """Blue/green: the new fleet starts and passes its health checks while the old one
         serves; traffic switches in one step; the old fleet drains and stops."""
-        fleet = Fleet(self.cloud, name, cfg, models, images)
-        failure = None
-        try:
-            fleet.start()
-        except FleetError as err:
-            failure = str(err)
-        self.cloud.clock.wait(launch_seconds(name, f"update-{fleet.tag}"))
+        fleet, failure = self._launch(name, cfg, models, images, "update")
         old = None
         with self.lock:
             doc = self.docs.get(name)
