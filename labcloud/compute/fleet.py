@@ -151,6 +151,7 @@ class Fleet:
         self.cloud = cloud
         self.endpoint = endpoint
         self.config_name = config["EndpointConfigName"]
+        self.config = config
         self.variants = {v["VariantName"]: v for v in config["ProductionVariants"]}
         self.models, self.images = models, images
         self.weights = {n: float(v.get("InitialVariantWeight", 1.0)) for n, v in self.variants.items()}

@@ -9,15 +9,18 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import uuid
 from typing import TYPE_CHECKING
 
 from ... import config
 from ...server.http import Request, Response
+from .invocation import Invocation, Observer
 
 if TYPE_CHECKING:
     from ...server.app import Cloud
 
+log = logging.getLogger("labcloud.runtime")
 MAX_BODY = 6 * 1024 * 1024
 TIMEOUT = 60.0
 REPLACE_WAIT = 20.0  # how long a request waits for a replaced instance
@@ -36,12 +39,16 @@ def _error(code: str, message: str, status: int, **fields) -> Response:
 class SageMakerRuntimeService:
     def __init__(self, cloud: "Cloud"):
         self.cloud = cloud
+        self.observers: list[Observer] = []  # metrics, data capture: see invocation.py
 
     @property
     def endpoints(self):
         return self.cloud.services["sagemaker"].endpoints
 
     async def handle(self, request: Request) -> Response:
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        arrived = self.cloud.clock.now()
         parts = request.path.split("/")
         if request.method != "POST" or len(parts) != 4 or parts[1] != "endpoints":
             return _error("UnknownOperationException", f"No operation for {request.method} "
@@ -69,7 +76,6 @@ class SageMakerRuntimeService:
         headers = {FORWARDED[k]: v for k, v in request.headers.items() if k in FORWARDED}
         headers.setdefault("Content-Type", "application/octet-stream")
         instance = None
-        loop = asyncio.get_running_loop()
         deadline = loop.time() + REPLACE_WAIT
         while True:
             # an instance that died is out of routing at once; with none left (a one-instance
@@ -79,9 +85,13 @@ class SageMakerRuntimeService:
                 instance = None  # died: the fleet's watchdog replaces it
             if instance is not None:
                 try:
+                    sent = loop.time()
                     status, rheaders, body = await instance.invoke(request.body, headers, TIMEOUT)
+                    model_time = loop.time() - sent
                     break
                 except asyncio.TimeoutError:
+                    self._observe(fleet, instance.variant, request, headers, arrived, 0,
+                                  loop.time() - sent, loop.time() - started, b"", None, {})
                     return self._model_error(name, instance.variant, 0, "Your invocation timed "
                                              "out while waiting for a response from container "
                                              "primary. Review the latency metrics for each "
@@ -96,6 +106,8 @@ class SageMakerRuntimeService:
         if instance is None:
             return _error("ServiceUnavailable", "The endpoint has no healthy instance to serve "
                           "the request; it is being replaced. Try again.", 503)
+        self._observe(fleet, instance.variant, request, headers, arrived, status, model_time,
+                      loop.time() - started, body, rheaders.get("content-type"), rheaders)
         if status >= 400:
             return self._model_error(name, instance.variant, status,
                                      body.decode("utf-8", errors="replace"))
@@ -105,6 +117,25 @@ class SageMakerRuntimeService:
         if "x-amzn-sagemaker-custom-attributes" in rheaders:
             out["x-amzn-sagemaker-custom-attributes"] = rheaders["x-amzn-sagemaker-custom-attributes"]
         return Response(200, body, out)
+
+    def _observe(self, fleet, variant: str, request: Request, headers: dict, arrived: float,
+                 status: int, model_time: float, total_time: float, body: bytes,
+                 content_type: str | None, rheaders: dict) -> None:
+        if not self.observers:
+            return
+        model_us = int(model_time * 1e6)
+        record = Invocation(
+            endpoint=fleet.endpoint, variant=variant, instances=max(1, fleet.counts.get(variant, 1)),
+            time=arrived, status=status, model_latency_us=model_us,
+            overhead_latency_us=max(0, int(total_time * 1e6) - model_us),
+            request_body=request.body, content_type=headers["Content-Type"],
+            accept=headers.get("Accept"), response_body=body, response_content_type=content_type,
+            inference_id=headers.get("X-Amzn-SageMaker-Inference-Id"), config=fleet.config)
+        for observe in self.observers:
+            try:
+                observe(record)
+            except Exception:  # an observer's bug must not fail the caller's request
+                log.exception("invocation observer %r failed", observe)
 
     def _model_error(self, name: str, variant: str, status: int, message: str) -> Response:
         kind = "client" if 400 <= status < 500 else "server"
