@@ -225,3 +225,55 @@ def test_job_role_access_decides_download_and_upload(aws, iam, role, name, data_
 def test_default_role_still_trains_on_any_bucket(aws, name, data_bucket):
     d = run(aws("sagemaker"), job(name, data_bucket, config.EXECUTION_ROLE_ARN))
     assert d["TrainingJobStatus"] == "Completed", d.get("FailureReason")
+
+
+def run_transform(sm, name, model, bucket, timeout=120):
+    sm.create_transform_job(
+        TransformJobName=name, ModelName=model,
+        TransformInput={"DataSource": {"S3DataSource": {"S3DataType": "S3Prefix",
+                                                        "S3Uri": f"s3://{bucket}/test/"}},
+                        "ContentType": "text/csv", "SplitType": "Line"},
+        TransformOutput={"S3OutputPath": f"s3://{bucket}/batch", "AssembleWith": "Line"},
+        TransformResources={"InstanceType": "ml.m5.large", "InstanceCount": 1})
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        d = sm.describe_transform_job(TransformJobName=name)
+        if d["TransformJobStatus"] in ("Completed", "Failed", "Stopped"):
+            return d
+        time.sleep(0.2)
+    raise AssertionError("transform job did not finish")
+
+
+def test_transform_job_reads_and_writes_as_its_models_role(aws, iam, role, name, data_bucket):
+    sm, s3 = aws("sagemaker"), aws("s3")
+    trained = run(sm, job(name + "-t", data_bucket, config.EXECUTION_ROLE_ARN))
+    assert trained["TrainingJobStatus"] == "Completed", trained.get("FailureReason")
+    s3.put_object(Bucket=data_bucket, Key="test/test.csv", Body=b"1.0,2\n3.5,4\n")
+    sm.create_model(ModelName=name, ExecutionRoleArn=role["Arn"], PrimaryContainer={
+        "Image": IMAGE, "ModelDataUrl": trained["ModelArtifacts"]["S3ModelArtifacts"]})
+    # no S3 permissions: the input prefix cannot even be listed
+    d = run_transform(sm, name + "-a", name, data_bucket)
+    assert d["TransformJobStatus"] == "Failed"
+    assert f'"s3:ListBucket" permissions on bucket "{data_bucket}"' in d["FailureReason"]
+    # may list, not read
+    iam.put_role_policy(RoleName=name, PolicyName="list", PolicyDocument=s3_policy(
+        data_bucket, ["s3:ListBucket"]))
+    d = run_transform(sm, name + "-b", name, data_bucket)
+    assert d["FailureReason"].startswith(
+        f"ClientError: Failed to download data from s3://{data_bucket}/test/test.csv: "
+        "AccessDenied (403)")
+    # read-only: the records are transformed, the output is refused and nothing is written
+    iam.attach_role_policy(RoleName=name, PolicyArn=S3_READ)
+    d = run_transform(sm, name + "-c", name, data_bucket)
+    assert d["FailureReason"].startswith(
+        f"ClientError: Unable to write the output to s3://{data_bucket}/batch/test.csv.out: "
+        "AccessDenied (403): Access Denied.")
+    assert "Contents" not in s3.list_objects_v2(Bucket=data_bucket, Prefix="batch/")
+    # write access to the output prefix: the job completes
+    iam.put_role_policy(RoleName=name, PolicyName="write", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:PutObject",
+                                                "Resource": f"arn:aws:s3:::{data_bucket}/batch/*"}]}))
+    d = run_transform(sm, name + "-d", name, data_bucket)
+    assert d["TransformJobStatus"] == "Completed", d.get("FailureReason")
+    body = s3.get_object(Bucket=data_bucket, Key="batch/test.csv.out")["Body"].read()
+    assert len(body.decode().split()) == 2

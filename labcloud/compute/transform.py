@@ -119,13 +119,15 @@ class TransformRun:
             raise self._fail(f"ClientError: labcloud supports S3DataType S3Prefix only, not "
                              f"{source['S3DataType']}.")
         bucket, prefix = split_s3_uri(uri)
-        objects = s3.list_objects(bucket, prefix) if s3.bucket_exists(bucket) else []
+        listable = self._role_can("s3:ListBucket", f"arn:aws:s3:::{bucket}")
+        objects = s3.list_objects(bucket, prefix) if listable and s3.bucket_exists(bucket) else []
         objects = [o for o in objects if not o["Key"].endswith("/")]
         if not objects:
             raise self._fail(f'ClientError: No S3 objects found under S3 URL "{uri}" given in '
                              "input data source. Please ensure that the bucket exists in the "
-                             f"selected region ({config.REGION}) and that objects exist under "
-                             "that S3 prefix.")
+                             f"selected region ({config.REGION}), that objects exist under that "
+                             f'S3 prefix, and that the role "{self._role()}" has "s3:ListBucket" '
+                             f'permissions on bucket "{bucket}".')
         out_bucket, out_prefix = split_s3_uri(doc["TransformOutput"]["S3OutputPath"])
         out_prefix = out_prefix.rstrip("/")
         base = prefix[:prefix.rfind("/") + 1]  # keys keep their path below the input "folder"
@@ -139,6 +141,10 @@ class TransformRun:
         tin, tout = doc["TransformInput"], doc["TransformOutput"]
         processing = doc.get("DataProcessing") or {}
         content_type, accept = tin.get("ContentType"), tout.get("Accept")
+        if not self._role_can("s3:GetObject", f"arn:aws:s3:::{bucket}/{key}"):
+            raise self._fail(f"ClientError: Failed to download data from s3://{bucket}/{key}: "
+                             f'AccessDenied (403): Access Denied. Please ensure that the role '
+                             f'"{self._role()}" has "s3:GetObject" permissions on it.')
         data = s3.object_file(bucket, key).read_bytes()
         if tin.get("CompressionType") == "Gzip":
             try:
@@ -208,7 +214,19 @@ class TransformRun:
         if not s3.bucket_exists(out_bucket):
             raise self._fail(f"ClientError: Unable to write the output to s3://{out_bucket}/"
                              f"{out_key}: the bucket {out_bucket} does not exist.")
+        if not self._role_can("s3:PutObject", f"arn:aws:s3:::{out_bucket}/{out_key}"):
+            raise self._fail(f"ClientError: Unable to write the output to s3://{out_bucket}/"
+                             f"{out_key}: AccessDenied (403): Access Denied. Please ensure that "
+                             f'the role "{self._role()}" has "s3:PutObject" permissions on '
+                             f'bucket "{out_bucket}".')
         s3.put_object_bytes(out_bucket, out_key, output, content_type=accept or "text/csv")
+
+    def _role(self) -> str:
+        """A transform job reads and writes S3 as its model's execution role, as on AWS."""
+        return self.model["ExecutionRoleArn"]
+
+    def _role_can(self, action: str, resource_arn: str) -> bool:
+        return self.cloud.services["iam"].can(self._role(), action, resource_arn)
 
     def clock_iso(self) -> str:
         from ..server.clock import iso
