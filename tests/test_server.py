@@ -1,6 +1,9 @@
 """The server itself: lifecycle, routing, loopback-only binding, validation wording, STS/IAM."""
+import contextlib
 import json
 import os
+import shutil
+import socket
 import subprocess
 import sys
 import urllib.request
@@ -24,12 +27,31 @@ def test_start_connects_to_the_running_server_and_exports_the_environment(cloud,
     assert ident["Account"] == config.ACCOUNT_ID
 
 
+def _other_addresses() -> set[str]:
+    """This machine's IPv4 addresses that are not loopback (the route out, the host name's)."""
+    found = set()
+    with contextlib.suppress(OSError), socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.connect(("10.255.255.255", 1))  # UDP: picks the outgoing interface, sends nothing
+        found.add(s.getsockname()[0])
+    with contextlib.suppress(OSError):
+        found |= {ai[4][0] for ai in socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET)}
+    return {a for a in found if not a.startswith("127.") and a != "0.0.0.0"}
+
+
 def test_binds_loopback_only(cloud):
     assert cloud.url.startswith("http://127.0.0.1:")
-    out = subprocess.run(["ss", "-ltnp"], capture_output=True, text=True)
-    if out.returncode == 0:
+    with socket.create_connection(("127.0.0.1", cloud.port), timeout=5):
+        pass
+    others = _other_addresses()
+    for address in others:  # a server bound to 0.0.0.0 would accept these
+        with pytest.raises(OSError), socket.create_connection((address, cloud.port), timeout=2):
+            pass
+    if shutil.which("ss"):
+        out = subprocess.run(["ss", "-ltn"], capture_output=True, text=True, check=True)
         lines = [l for l in out.stdout.splitlines() if f":{cloud.port} " in l]
         assert lines and all("127.0.0.1:" in l for l in lines), lines
+    else:
+        assert others, "neither ss nor a non-loopback address to check the bind with"
 
 
 def test_cli_lifecycle_and_restart_keeps_state(tmp_path):
