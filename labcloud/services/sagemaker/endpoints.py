@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from ... import config
 from ...billing import line, register_source
+from ...compute import capture
 from ...compute.fleet import Fleet, FleetError, launch_seconds
 from ...server.errors import AWSError
 from ...server.state import Resources
@@ -75,6 +76,7 @@ class EndpointConfigs:
                 raise AWSError("ValidationException", "ModelName must be specified for variant "
                                f"{v['VariantName']}.")
             self.models.get(v["ModelName"])  # Could not find model "arn..."
+        capture.validate(p.get("DataCaptureConfig"))
         now = self.cloud.clock.now()
         doc = {k: v for k, v in p.items() if k != "Tags"}
         doc["ProductionVariants"] = [{**v, "InitialVariantWeight": float(v.get("InitialVariantWeight", 1.0))}
@@ -120,6 +122,7 @@ class Endpoints:
         self.fleets: dict[str, Fleet] = {}
         self.restoring: set[str] = set()  # InService endpoints whose fleet restarts after a restart
         self._stopping = False
+        self.capture = capture.DataCapture(cloud)  # the runtime's observer (data capture)
         cloud.services["servicequotas"].register_usage("endpoint", self.usage)
 
     # ---- quotas ----------------------------------------------------------------------------
@@ -175,8 +178,6 @@ class Endpoints:
                    "ProductionVariants": self._summaries(cfg, images, now, status="Creating"),
                    "EndpointStatus": "Creating", "CreationTime": now, "LastModifiedTime": now,
                    "_config": cfg, "_segments": []}
-            if cfg.get("DataCaptureConfig"):
-                doc["DataCaptureConfig"] = cfg["DataCaptureConfig"]
             if not self.docs.insert(name, arn, doc, status="Creating", created=now):
                 raise AWSError("ValidationException", "Cannot create already existing endpoint "
                                f'"{arn}".')
@@ -185,7 +186,12 @@ class Endpoints:
 
     def describe(self, p: dict) -> dict:
         doc = self._get(p["EndpointName"])
-        return {k: v for k, v in doc.items() if not k.startswith("_") and v is not None}
+        out = {k: v for k, v in doc.items() if not k.startswith("_") and v is not None}
+        out.pop("DataCaptureConfig", None)  # documents of older versions kept the raw config
+        capture_summary = capture.summary(doc["_config"].get("DataCaptureConfig"))
+        if capture_summary:  # what the serving fleet captures, not a pending update's config
+            out["DataCaptureConfig"] = capture_summary
+        return out
 
     def list(self, p: dict) -> dict:
         def summary(d: dict) -> dict:
@@ -237,6 +243,10 @@ class Endpoints:
                         v["InitialInstanceCount"] = old["CurrentInstanceCount"]
                     variants.append(v)
                 cfg = {**cfg, "ProductionVariants": variants}
+                if "DataCaptureConfig" not in excluded:  # retained unless excluded, as on AWS
+                    cfg.pop("DataCaptureConfig", None)
+                    if doc["_config"].get("DataCaptureConfig"):
+                        cfg["DataCaptureConfig"] = doc["_config"]["DataCaptureConfig"]
             self._check_quota(cfg)
             now = self.cloud.clock.now()
             doc.update(EndpointStatus="Updating", LastModifiedTime=now, _pending_config=cfg)
@@ -358,6 +368,7 @@ class Endpoints:
             self._put(doc)
         if old is not None:
             old.stop()
+        self.capture.flush()  # what the old fleet captured is in S3 when the update is done
 
     def _weights_run(self, name: str, desired: list[dict]) -> None:
         fleet = self.fleets.get(name)
@@ -404,6 +415,7 @@ class Endpoints:
     def _delete_run(self, name: str, fleet: Fleet | None) -> None:
         if fleet is not None:
             fleet.stop()
+        self.capture.flush()  # nothing captured is lost with the endpoint
         self.cloud.clock.wait(launch_seconds(name, "delete", 5, 20))
         with self.lock:
             doc = self.docs.get(name)
@@ -517,6 +529,7 @@ class Endpoints:
             fleets, self.fleets = list(self.fleets.values()), {}
         for fleet in fleets:
             fleet.stop()
+        self.capture.close()
 
 
 @register_source

@@ -40,6 +40,7 @@ class SageMakerRuntimeService:
     def __init__(self, cloud: "Cloud"):
         self.cloud = cloud
         self.observers: list[Observer] = []  # metrics, data capture: see invocation.py
+        self.observers.append(cloud.services["sagemaker"].endpoints.capture.observe)
 
     @property
     def endpoints(self):
