@@ -14,6 +14,7 @@ from .listing import list_page
 
 if TYPE_CHECKING:
     from ...server.app import Cloud
+    from .registry import ModelRegistry
 
 KIND = "model"
 
@@ -22,14 +23,37 @@ def model_arn(name: str) -> str:
     return config.arn("sagemaker", f"model/{name}")
 
 
+def check_container(cloud: "Cloud", c: dict) -> None:
+    """What SageMaker checks of a container when a model or a model package is created: a known
+    image and, if given, model data that exists as a .tar.gz."""
+    from ...compute.training import split_s3_uri
+    from ...images.registry import resolve
+
+    if not c.get("Image"):
+        raise AWSError("ValidationException", "labcloud models need an Image in each "
+                       "container definition.")
+    resolve(c["Image"])  # raises ValidationException for an unknown image
+    url = c.get("ModelDataUrl")
+    if url:
+        s3 = cloud.services["s3"]
+        bucket, key = split_s3_uri(url)
+        present = s3.bucket_exists(bucket) and any(
+            o["Key"] == key for o in s3.list_objects(bucket, key))
+        if not present:
+            raise AWSError("ValidationException", f"Could not find model data at {url}.")
+        if not key.endswith(".tar.gz"):
+            raise AWSError("ValidationException", f"Model data at {url} must be a "
+                           "gzip-compressed tar archive (.tar.gz).")
+
+
 class Models:
-    def __init__(self, cloud: "Cloud"):
+    def __init__(self, cloud: "Cloud", registry: "ModelRegistry"):
         self.cloud = cloud
+        self.registry = registry
         self.docs = Resources(cloud.store, KIND)
 
     def create(self, p: dict) -> dict:
-        from ...compute.training import check_role, split_s3_uri
-        from ...images.registry import resolve
+        from ...compute.training import check_role
 
         name = p["ModelName"]
         arn = model_arn(name)
@@ -47,29 +71,29 @@ class Models:
             raise AWSError("ValidationException", "1 validation error detected: Value null at "
                            "'executionRoleArn' failed to satisfy constraint: Member must not be null")
         check_role(self.cloud, p["ExecutionRoleArn"])
-        s3 = self.cloud.services["s3"]
+        containers = [self._from_package(c) if c.get("ModelPackageName") else c for c in containers]
         for c in containers:
-            if not c.get("Image"):
-                raise AWSError("ValidationException", "labcloud models need an Image in each "
-                               "container definition.")
-            resolve(c["Image"])  # raises ValidationException for an unknown image
-            url = c.get("ModelDataUrl")
-            if url:
-                bucket, key = split_s3_uri(url)
-                present = s3.bucket_exists(bucket) and any(
-                    o["Key"] == key for o in s3.list_objects(bucket, key))
-                if not present:
-                    raise AWSError("ValidationException", f"Could not find model data at {url}.")
-                if not key.endswith(".tar.gz"):
-                    raise AWSError("ValidationException", f"Model data at {url} must be a "
-                                   "gzip-compressed tar archive (.tar.gz).")
+            check_container(self.cloud, c)
         now = self.cloud.clock.now()
         doc = {k: v for k, v in p.items() if k != "Tags"}
+        if p.get("PrimaryContainer"):
+            doc["PrimaryContainer"] = containers[0]
+        else:
+            doc["Containers"] = containers
         doc.update({"ModelArn": arn, "CreationTime": now,
                     "EnableNetworkIsolation": p.get("EnableNetworkIsolation", False)})
         if not self.docs.insert(name, arn, doc, status=None, created=now):
             raise AWSError("ValidationException", f'Cannot create already existing model "{arn}".')
         return {"ModelArn": arn}
+
+    def _from_package(self, c: dict) -> dict:
+        """A container naming a model package gets the package's image and model data, so that
+        everything downstream (fleets, transform jobs) runs it like any other container; the
+        registry refuses a version that is not Approved."""
+        source = self.registry.deployable_container(c["ModelPackageName"])
+        env = {**source.get("Environment", {}), **c.get("Environment", {})}
+        return {**{k: source[k] for k in ("Image", "ModelDataUrl") if k in source}, **c,
+                **({"Environment": env} if env else {})}
 
     def get(self, name: str) -> dict:
         doc = self.docs.get(name)

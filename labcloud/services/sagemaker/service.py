@@ -5,6 +5,7 @@ from ...server.json_protocol import JsonService
 from .endpoints import EndpointConfigs, Endpoints
 from .models import Models
 from .notebooks import NotebookInstances  # notebook instances (issue 3)
+from .registry import ModelRegistry  # model registry (issue 5)
 from .training import TrainingJobs
 from .transform import TransformJobs
 
@@ -19,7 +20,18 @@ class SageMakerService(JsonService):
         self.operation("DescribeTrainingJob")(self.training.describe)
         self.operation("ListTrainingJobs")(self.training.list)
         self.operation("StopTrainingJob")(self.training.stop)
-        self.models = Models(cloud)
+        self.registry = ModelRegistry(cloud)  # model registry (issue 5)
+        for op, handler in (("CreateModelPackageGroup", "create_group"),
+                            ("DescribeModelPackageGroup", "describe_group"),
+                            ("ListModelPackageGroups", "list_groups"),
+                            ("DeleteModelPackageGroup", "delete_group"),
+                            ("CreateModelPackage", "create_package"),
+                            ("DescribeModelPackage", "describe_package"),
+                            ("ListModelPackages", "list_packages"),
+                            ("UpdateModelPackage", "update_package"),
+                            ("DeleteModelPackage", "delete_package")):
+            self.operation(op)(getattr(self.registry, handler))
+        self.models = Models(cloud, self.registry)
         self.operation("CreateModel")(self.models.create)
         self.operation("DescribeModel")(self.models.describe)
         self.operation("ListModels")(self.models.list)
