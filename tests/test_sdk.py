@@ -202,7 +202,7 @@ def test_estimator_v1_kwargs(sdk, session, caplog):
     est.set_hyperparameters(num_round=10, eta=0.2, objective="reg:squarederror")
     assert est.hyperparameters() == {"num_round": "10", "eta": "0.2",
                                      "objective": "reg:squarederror"}
-    with pytest.raises(NotImplementedError, match="lesson 07"):
+    with pytest.raises(ValueError, match="not associated with a training job"):
         est.deploy(initial_instance_count=1, instance_type="ml.m5.large")
     with pytest.raises(ValueError, match="not associated with a training job"):
         est.transformer(instance_count=1, instance_type="ml.m5.large")

@@ -29,6 +29,44 @@ def removed_warning(phrase: str) -> None:
     _warn(f"{phrase} is a no-op")
 
 
+def removed_kwargs(name: str, kwargs: dict) -> None:
+    """A v1 keyword v2 ignores (content_type=, update_endpoint=): warn that it is a no-op."""
+    if name in kwargs:
+        removed_warning(name)
+
+
+def removed_function(name: str):
+    """A v1 method v2 kept as a no-op with a warning (Estimator.delete_endpoint)."""
+
+    def func(*args, **kwargs):
+        removed_warning(f"The function {name}")
+
+    func.__name__ = name
+    return func
+
+
+def deprecated_function(func, name: str):
+    """`func`, warning on each call that `name` was renamed."""
+
+    def deprecate(*args, **kwargs):
+        renamed_warning(f"The {name}")
+        return func(*args, **kwargs)
+
+    return deprecate
+
+
+def deprecated_serialize(instance, name: str):
+    """A v1 pre-made serializer (csv_serializer): a v2 serializer that warns when used."""
+    instance.serialize = deprecated_function(instance.serialize, name)
+    return instance
+
+
+def deprecated_deserialize(instance, name: str):
+    """A v1 pre-made deserializer (csv_deserializer): a v2 deserializer that warns when used."""
+    instance.deserialize = deprecated_function(instance.deserialize, name)
+    return instance
+
+
 def renamed_kwargs(old_name: str, new_name: str, value, kwargs: dict):
     """Take a v1 keyword (train_instance_count=...) as its v2 name, with v2's warning."""
     if old_name in kwargs:

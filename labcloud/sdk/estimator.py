@@ -1,17 +1,15 @@
 """Estimator: a training job described once, started with fit().
 
 fit() is one sagemaker:CreateTrainingJob call (see `training_job_request` for the exact request)
-followed by the waiting and transcript of Session.logs_for_job.
+followed by the waiting and transcript of Session.logs_for_job. deploy() puts the trained model
+on a real-time endpoint (Model.deploy) and returns a Predictor.
 """
 from __future__ import annotations
 
-from .deprecations import renamed_kwargs
+from .deprecations import removed_function, removed_kwargs, renamed_kwargs
 from .inputs import TrainingInput
 from .session import Session
 from .utils import base_from_name, base_name_from_image, name_from_base
-
-NOT_YET = ("{what} is not available in labcloud yet: {lesson} brings it. Until then, use the "
-           "boto3 calls directly (sagemaker client: {calls}).")
 
 
 class _TrainingJob:
@@ -213,25 +211,56 @@ class Estimator:
         estimator.latest_training_job.wait(logs="None")
         return estimator
 
-    # ---- what later lessons bring ---------------------------------------------------------
-    def deploy(self, *args, **kwargs):
-        raise NotImplementedError(NOT_YET.format(
-            what="Estimator.deploy (real-time endpoints)",
-            lesson="lesson 07 (real-time deployment)",
-            calls="create_model, create_endpoint_config, create_endpoint"))
+    # ---- models and endpoints -------------------------------------------------------------
+    def deploy(self, initial_instance_count: int | None = None,
+               instance_type: str | None = None, serializer=None, deserializer=None,
+               accelerator_type: str | None = None, endpoint_name: str | None = None,
+               wait: bool = True, model_name: str | None = None, kms_key: str | None = None,
+               data_capture_config=None, tags: list[dict] | None = None, **kwargs):
+        """A real-time endpoint serving the latest training job's model, and a Predictor for it.
+
+        The model and the endpoint (and its endpoint config) get one default name, the job's
+        base name plus a new timestamp (e.g. sagemaker-xgboost-2026-12-01-10-00-00-123). Then
+        Model.deploy: CreateModel (the job's image and model.tar.gz), CreateEndpointConfig (one
+        variant 'AllTraffic'), CreateEndpoint, and with `wait`, '-' per poll until '!'.
+        Other keyword arguments go to create_model (env=, role=, image_uri=, ...)."""
+        removed_kwargs("update_endpoint", kwargs)
+        kwargs.pop("update_endpoint", None)
+        if self.latest_training_job is None:
+            raise ValueError("Estimator is not associated with a training job")
+        self.base_job_name = self.base_job_name or base_name_from_image(self.image_uri)
+        default_name = name_from_base(self.base_job_name)
+        endpoint_name = endpoint_name or default_name
+        model = self.create_model(**kwargs)
+        model.name = model_name or default_name
+        return model.deploy(initial_instance_count=initial_instance_count,
+                            instance_type=instance_type, serializer=serializer,
+                            deserializer=deserializer, accelerator_type=accelerator_type,
+                            endpoint_name=endpoint_name, tags=tags or self.tags,
+                            kms_key=kms_key, wait=wait,
+                            data_capture_config=data_capture_config)
+
+    # v1's estimator.delete_endpoint(): a no-op in v2 (use Predictor.delete_endpoint())
+    delete_endpoint = removed_function("delete_endpoint")
 
     def create_model(self, role: str | None = None, image_uri: str | None = None,
-                     env: dict | None = None, vpc_config: dict | None = None,
-                     enable_network_isolation: bool = False, model_kms_key: str | None = None,
-                     name: str | None = None, **kwargs):
+                     predictor_cls=None, env: dict | None = None,
+                     vpc_config: dict | None = None, enable_network_isolation: bool = False,
+                     model_kms_key: str | None = None, name: str | None = None, **kwargs):
         """A Model of the latest job's artifact and this estimator's image (nothing is created
-        in SageMaker until the model is used)."""
+        in SageMaker until the model is used). Its deploy() returns a Predictor unless
+        `predictor_cls` says otherwise."""
         from .model import Model
+        from .predictor import Predictor
         image_uri = renamed_kwargs("image", "image_uri", image_uri, kwargs)
+        for removed in ("serializer", "deserializer", "content_type", "accept"):
+            removed_kwargs(removed, kwargs)
+            kwargs.pop(removed, None)
         if kwargs:
             raise TypeError(f"create_model got unexpected keyword arguments: {sorted(kwargs)}")
         return Model(image_uri or self.training_image_uri(), self.model_data,
-                     role or self.role, env=env, name=name, vpc_config=vpc_config,
+                     role or self.role, predictor_cls=predictor_cls or Predictor, env=env,
+                     name=name, vpc_config=vpc_config,
                      sagemaker_session=self.sagemaker_session,
                      enable_network_isolation=enable_network_isolation,
                      model_kms_key=model_kms_key)

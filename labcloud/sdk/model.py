@@ -1,19 +1,22 @@
 """Model: an image plus a model artifact, registered with sagemaker:CreateModel when first used.
 
-Model(...) itself calls nothing; transformer() (and, from lesson 07, deploy()) creates the
-SageMaker model first, as v2 does.
+Model(...) itself calls nothing; transformer() and deploy() create the SageMaker model first, as
+v2 does.
 """
 from __future__ import annotations
 
-from .session import Session, container_def
+from .deprecations import removed_kwargs
+from .session import Session, container_def, production_variant
 from .transformer import Transformer
-from .utils import base_name_from_image, name_from_base
+from .utils import base_from_name, base_name_from_image, name_from_base
 
 
 class Model:
     """image_uri: the serving image; model_data: the S3 URI of model.tar.gz; role: the
     execution role the model runs as; name: the SageMaker model's name (default: the image's
-    repository plus a timestamp, chosen when the model is created)."""
+    repository plus a timestamp, chosen when the model is created); predictor_cls: what
+    deploy() returns, called as predictor_cls(endpoint_name, sagemaker_session) (without it,
+    as in v2, deploy() returns None: use Predictor(endpoint_name) yourself)."""
 
     def __init__(self, image_uri: str, model_data: str | None = None, role: str | None = None,
                  predictor_cls=None, env: dict | None = None, name: str | None = None,
@@ -32,6 +35,8 @@ class Model:
         self.sagemaker_session = sagemaker_session
         self._enable_network_isolation = enable_network_isolation
         self.model_kms_key = model_kms_key
+        self.endpoint_name: str | None = None
+        self._base_name: str | None = None
 
     def enable_network_isolation(self) -> bool:
         return self._enable_network_isolation
@@ -44,7 +49,9 @@ class Model:
                                 tags: list[dict] | None = None) -> None:
         """sagemaker:CreateModel (an existing model of the same name is reused)."""
         self.sagemaker_session = self.sagemaker_session or Session()
-        self.name = self.name or name_from_base(base_name_from_image(self.image_uri))
+        if self.name is None:
+            self._base_name = self._base_name or base_name_from_image(self.image_uri)
+            self.name = name_from_base(self._base_name)
         self.sagemaker_session.create_model(
             self.name, self.role, self.prepare_container_def(instance_type),
             vpc_config=self.vpc_config,
@@ -79,8 +86,48 @@ class Model:
                              "delete.")
         (self.sagemaker_session or Session()).delete_model(self.name)
 
-    def deploy(self, *args, **kwargs):
-        raise NotImplementedError(
-            "Model.deploy (real-time endpoints) is not available in labcloud yet: lesson 07 "
-            "(real-time deployment) brings it. Until then, use the boto3 calls directly "
-            "(sagemaker client: create_endpoint_config, create_endpoint).")
+    def deploy(self, initial_instance_count: int | None = None,
+               instance_type: str | None = None, serializer=None, deserializer=None,
+               accelerator_type: str | None = None, endpoint_name: str | None = None,
+               tags: list[dict] | None = None, kms_key: str | None = None, wait: bool = True,
+               data_capture_config=None, **kwargs):
+        """A real-time endpoint serving this model. Calls, as v2 makes them:
+
+        1. sagemaker:CreateModel (the model's name; an existing one is reused);
+        2. sagemaker:CreateEndpointConfig named like the endpoint, with one production variant
+           'AllTraffic' (weight 1) of `initial_instance_count` x `instance_type`, and the
+           DataCaptureConfig if `data_capture_config` is given;
+        3. sagemaker:CreateEndpoint (default name: the model's base name plus a timestamp);
+        4. with `wait`, DescribeEndpoint per poll, printing '-' while Creating and '!' once
+           InService; UnexpectedStatusException if it Failed.
+
+        Returns predictor_cls(endpoint_name, session) with `serializer`/`deserializer` set, or
+        None when the Model has no predictor_cls (as in v2)."""
+        removed_kwargs("update_endpoint", kwargs)
+        kwargs.pop("update_endpoint", None)
+        if kwargs:
+            raise TypeError(f"deploy got unexpected keyword arguments: {sorted(kwargs)}")
+        if initial_instance_count is None or instance_type is None:
+            raise ValueError("Must specify instance type and instance count unless using "
+                             "serverless inference")
+        self.sagemaker_session = self.sagemaker_session or Session()
+        if self.role is None:
+            raise ValueError("Role can not be null for deploying a model")
+        self._create_sagemaker_model(instance_type, tags=tags)
+        variant = production_variant(self.name, instance_type, initial_instance_count,
+                                     accelerator_type=accelerator_type)
+        self.endpoint_name = endpoint_name or \
+            name_from_base(self._base_name or base_from_name(self.name))
+        capture = (data_capture_config._to_request_dict()
+                   if data_capture_config is not None else None)
+        self.sagemaker_session.endpoint_from_production_variants(
+            name=self.endpoint_name, production_variants=[variant], tags=tags, kms_key=kms_key,
+            wait=wait, data_capture_config_dict=capture)
+        if self.predictor_cls is None:
+            return None
+        predictor = self.predictor_cls(self.endpoint_name, self.sagemaker_session)
+        if serializer:
+            predictor.serializer = serializer
+        if deserializer:
+            predictor.deserializer = deserializer
+        return predictor

@@ -25,6 +25,13 @@ POLL_SECONDS = 0.5
 TRANSFORM_LOG_GROUP = "/aws/sagemaker/TransformJobs"
 TRANSFORM_STATUS_CODES = {"Completed": "!", "InProgress": ".", "Failed": "*", "Stopped": "s",
                           "Stopping": "_"}
+# DescribeEndpoint's status -> the character v2 prints per poll while it waits (`---!`)
+HOSTING_STATUS_CODES = {"OutOfService": "x", "Creating": "-", "Updating": "-", "InService": "!",
+                        "RollingBack": "<", "Deleting": "o", "Failed": "*"}
+HOSTING_IN_PROGRESS = ("Creating", "Updating")
+ENDPOINT_TROUBLESHOOTING = (
+    "Try changing the instance type or reference the troubleshooting page "
+    "https://docs.aws.amazon.com/sagemaker/latest/dg/async-inference-troubleshooting.html")
 TROUBLESHOOTING = ("https://docs.aws.amazon.com/sagemaker/latest/dg/"
                    "sagemaker-python-sdk-troubleshooting.html")
 
@@ -255,6 +262,122 @@ class Session:
         LOGGER.info("Deleting model with name: %s", model_name)
         self.sagemaker_client.delete_model(ModelName=model_name)
 
+    # ---- endpoints --------------------------------------------------------------------------
+    def create_endpoint_config(self, name: str, model_name: str, initial_instance_count: int,
+                               instance_type: str, accelerator_type: str | None = None,
+                               tags: list[dict] | None = None, kms_key: str | None = None,
+                               data_capture_config_dict: dict | None = None) -> str:
+        """sagemaker:CreateEndpointConfig with one variant, AllTraffic, of the model."""
+        LOGGER.info("Creating endpoint-config with name %s", name)
+        request: dict = {"EndpointConfigName": name, "ProductionVariants": [production_variant(
+            model_name, instance_type, initial_instance_count,
+            accelerator_type=accelerator_type)]}
+        if tags:
+            request["Tags"] = tags
+        if kms_key is not None:
+            request["KmsKeyId"] = kms_key
+        if data_capture_config_dict is not None:
+            request["DataCaptureConfig"] = data_capture_config_dict
+        self.sagemaker_client.create_endpoint_config(**request)
+        return name
+
+    def create_endpoint_config_from_existing(
+            self, existing_config_name: str, new_config_name: str,
+            new_tags: list[dict] | None = None, new_kms_key: str | None = None,
+            new_data_capture_config_dict: dict | None = None,
+            new_production_variants: list[dict] | None = None) -> None:
+        """DescribeEndpointConfig of the existing config, then CreateEndpointConfig of a new
+        one: the same, except what is given here. (An endpoint config cannot be changed; to
+        change an endpoint you make a new config and UpdateEndpoint to it.)
+
+        v2 also copies the old config's tags (sagemaker:ListTags); labcloud keeps no tags on
+        endpoint configs, so only `new_tags` are sent."""
+        LOGGER.info("Creating endpoint-config with name %s", new_config_name)
+        existing = self.sagemaker_client.describe_endpoint_config(
+            EndpointConfigName=existing_config_name)
+        request: dict = {"EndpointConfigName": new_config_name,
+                         "ProductionVariants": (new_production_variants
+                                                or existing["ProductionVariants"])}
+        if new_tags:
+            request["Tags"] = new_tags
+        if new_kms_key is not None or existing.get("KmsKeyId") is not None:
+            request["KmsKeyId"] = new_kms_key or existing.get("KmsKeyId")
+        capture = new_data_capture_config_dict or existing.get("DataCaptureConfig")
+        if capture is not None:
+            request["DataCaptureConfig"] = capture
+        self.sagemaker_client.create_endpoint_config(**request)
+
+    def create_endpoint(self, endpoint_name: str, config_name: str,
+                        tags: list[dict] | None = None, wait: bool = True) -> str:
+        """sagemaker:CreateEndpoint, then (with `wait`) wait_for_endpoint."""
+        LOGGER.info("Creating endpoint with name %s", endpoint_name)
+        self.sagemaker_client.create_endpoint(EndpointName=endpoint_name,
+                                              EndpointConfigName=config_name, Tags=tags or [])
+        if wait:
+            self.wait_for_endpoint(endpoint_name)
+        return endpoint_name
+
+    def endpoint_from_production_variants(self, name: str, production_variants: list[dict],
+                                          tags: list[dict] | None = None,
+                                          kms_key: str | None = None, wait: bool = True,
+                                          data_capture_config_dict: dict | None = None) -> str:
+        """CreateEndpointConfig named `name` with these variants (see production_variant), then
+        CreateEndpoint of the same name on it, and (with `wait`) wait until it is InService.
+        Several variants share the traffic by weight: each gets weight / sum of the weights."""
+        request: dict = {"EndpointConfigName": name, "ProductionVariants": production_variants}
+        if tags:
+            request["Tags"] = tags
+        if kms_key:
+            request["KmsKeyId"] = kms_key
+        if data_capture_config_dict is not None:
+            request["DataCaptureConfig"] = data_capture_config_dict
+        LOGGER.info("Creating endpoint-config with name %s", name)
+        self.sagemaker_client.create_endpoint_config(**request)
+        return self.create_endpoint(endpoint_name=name, config_name=name, tags=tags, wait=wait)
+
+    def update_endpoint(self, endpoint_name: str, endpoint_config_name: str,
+                        wait: bool = True) -> str:
+        """DescribeEndpoint (it must exist), sagemaker:UpdateEndpoint to the config, then (with
+        `wait`) wait_for_endpoint. The old instances serve until the new ones are InService."""
+        if not _deployment_entity_exists(
+                lambda: self.sagemaker_client.describe_endpoint(EndpointName=endpoint_name)):
+            raise ValueError(f"Endpoint with name '{endpoint_name}' does not exist; please use "
+                             "an existing endpoint name")
+        self.sagemaker_client.update_endpoint(EndpointName=endpoint_name,
+                                              EndpointConfigName=endpoint_config_name)
+        if wait:
+            self.wait_for_endpoint(endpoint_name)
+        return endpoint_name
+
+    def wait_for_endpoint(self, endpoint: str, poll: float = POLL_SECONDS) -> dict:
+        """DescribeEndpoint every `poll` seconds while it is Creating or Updating, printing a
+        character per poll as v2 does ('-' Creating/Updating, '!' InService, '*' Failed), with no
+        newline after; raises UnexpectedStatusException (CapacityError) unless InService."""
+        while True:
+            desc = self.sagemaker_client.describe_endpoint(EndpointName=endpoint)
+            status = desc["EndpointStatus"]
+            print(HOSTING_STATUS_CODES.get(status, "?"), end="", flush=True)
+            if status not in HOSTING_IN_PROGRESS:
+                break
+            time.sleep(poll)
+        if status != "InService":
+            reason = desc.get("FailureReason")
+            message = (f"Error hosting endpoint {endpoint}: {status}. Reason: {reason}. "
+                       f"{ENDPOINT_TROUBLESHOOTING}")
+            cls = CapacityError if "CapacityError" in str(reason) else UnexpectedStatusException
+            raise cls(message=message, allowed_statuses=["InService"], actual_status=status)
+        return desc
+
+    def delete_endpoint(self, endpoint_name: str) -> None:
+        """sagemaker:DeleteEndpoint (its instances stop, and so does the bill)."""
+        LOGGER.info("Deleting endpoint with name: %s", endpoint_name)
+        self.sagemaker_client.delete_endpoint(EndpointName=endpoint_name)
+
+    def delete_endpoint_config(self, endpoint_config_name: str) -> None:
+        """sagemaker:DeleteEndpointConfig."""
+        LOGGER.info("Deleting endpoint configuration with name: %s", endpoint_config_name)
+        self.sagemaker_client.delete_endpoint_config(EndpointConfigName=endpoint_config_name)
+
     # ---- transform jobs ---------------------------------------------------------------------
     def describe_transform_job(self, job_name: str) -> dict:
         """sagemaker:DescribeTransformJob."""
@@ -344,6 +467,33 @@ def check_job_status(job: str, desc: dict, status_key_name: str) -> None:
         cls = CapacityError if "CapacityError" in str(reason) else UnexpectedStatusException
         raise cls(message=message, allowed_statuses=["Completed", "Stopped"],
                   actual_status=status)
+
+
+def production_variant(model_name: str, instance_type: str | None = None,
+                       initial_instance_count: int | None = None,
+                       variant_name: str = "AllTraffic", initial_weight: float = 1,
+                       accelerator_type: str | None = None) -> dict:
+    """One entry of a CreateEndpointConfig request's ProductionVariants: which model, on which
+    instances, under which name, with which share of the traffic (weight / sum of weights)."""
+    variant = {"ModelName": model_name, "VariantName": variant_name,
+               "InitialVariantWeight": initial_weight}
+    if accelerator_type:
+        variant["AcceleratorType"] = accelerator_type
+    variant["InitialInstanceCount"] = initial_instance_count or 1
+    variant["InstanceType"] = instance_type
+    return variant
+
+
+def _deployment_entity_exists(describe_fn) -> bool:
+    """True if the Describe call answers; False on its 'Could not find' error."""
+    try:
+        describe_fn()
+        return True
+    except ClientError as err:
+        if not (err.response["Error"]["Code"] == "ValidationException"
+                and "Could not find" in err.response["Error"]["Message"]):
+            raise
+        return False
 
 
 def container_def(image_uri: str, model_data_url: str | None = None, env: dict | None = None,
