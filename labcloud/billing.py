@@ -68,22 +68,39 @@ def training_jobs(cloud: "Cloud") -> list[dict]:
     return out
 
 
-@register_source
-def transform_jobs(cloud: "Cloud") -> list[dict]:
-    """A transform job bills its instances from TransformStartTime to TransformEndTime (or now)."""
+def _timed_jobs(cloud: "Cloud", kind: str, usage: str, prefix: str, resources) -> list[dict]:
+    """Jobs that bill their instances from <prefix>StartTime to <prefix>EndTime (or now)."""
     from .server.state import Resources
-    from .services.sagemaker.transform import KIND
 
     now = cloud.clock.now()
     out = []
-    for doc in Resources(cloud.store, KIND).all():
-        resources = doc.get("TransformResources") or {}
-        start = doc.get("TransformStartTime")
-        seconds = 0.0 if start is None else float(int(max(0.0, (doc.get("TransformEndTime") or now) - start)))
-        out.append(line(doc["TransformJobName"], "sagemaker", "transform",
-                        resources.get("InstanceType"), int(resources.get("InstanceCount") or 0),
-                        seconds, doc.get("TransformJobStatus")))
+    for doc in Resources(cloud.store, kind).all():
+        spec = resources(doc)
+        start = doc.get(f"{prefix}StartTime")
+        end = doc.get(f"{prefix}EndTime") or now
+        seconds = 0.0 if start is None else float(int(max(0.0, end - start)))
+        out.append(line(doc[f"{prefix}JobName"], "sagemaker", usage, spec.get("InstanceType"),
+                        int(spec.get("InstanceCount") or 0), seconds, doc.get(f"{prefix}JobStatus")))
     return out
+
+
+@register_source
+def transform_jobs(cloud: "Cloud") -> list[dict]:
+    """A transform job bills its instances from TransformStartTime to TransformEndTime (or now)."""
+    from .services.sagemaker.transform import KIND
+
+    return _timed_jobs(cloud, KIND, "transform", "Transform",
+                       lambda doc: doc.get("TransformResources") or {})
+
+
+@register_source
+def processing_jobs(cloud: "Cloud") -> list[dict]:
+    """A processing job (a baseline, a monitoring execution) bills its instances from
+    ProcessingStartTime to ProcessingEndTime (or now), as a transform job does."""
+    from .services.sagemaker.processing import KIND
+
+    return _timed_jobs(cloud, KIND, "processing", "Processing",
+                       lambda doc: (doc.get("ProcessingResources") or {}).get("ClusterConfig") or {})
 
 
 def ledger(cloud: "Cloud") -> dict:

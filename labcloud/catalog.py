@@ -4,8 +4,8 @@ Quotas need to know which types exist for which usage, and the bill needs a pric
 both read this one table instead of keeping their own lists.
 
 Which types each usage allows is not ours to decide: it comes from botocore's SageMaker model
-(`TrainingInstanceType`, `TransformInstanceType`, `ProductionVariantInstanceType`, and
-`InstanceType` for notebook instances), the same enums the server validates requests against.
+(`TrainingInstanceType`, `TransformInstanceType`, `ProductionVariantInstanceType`,
+`ProcessingInstanceType`, and `InstanceType` for notebook instances), the same enums the server validates requests against.
 
 PRICES ARE ILLUSTRATIVE. They are a snapshot (dated `PRICE_SNAPSHOT`) of the public SageMaker
 on-demand list prices for us-east-1 as published on the pricing page, rounded, written down by
@@ -21,12 +21,13 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 PRICE_SNAPSHOT = "2025-06 (us-east-1, on-demand, illustrative)"
-USAGES = ("training", "transform", "endpoint", "notebook")
+USAGES = ("training", "transform", "endpoint", "notebook", "processing")
 USAGE_ENUMS = {
     "training": "TrainingInstanceType",
     "transform": "TransformInstanceType",
     "endpoint": "ProductionVariantInstanceType",
     "notebook": "InstanceType",
+    "processing": "ProcessingInstanceType",
 }
 
 # type: (vCPU, memory GiB, GPUs, GPU memory GiB in total, USD per hour)   -- illustrative

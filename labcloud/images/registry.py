@@ -13,16 +13,21 @@ CreateTrainingJob / CreateModel or put `failure_reason` into FailureReason:
 * an ECR path in an AWS algorithm account whose tag does not exist: "Cannot find the requested
   image: <uri>" (prefix quoted in aws/amazon-sagemaker-examples#1476; the URI after the colon is
   our completion of the truncated quote);
+* the Model Monitor analyzer (`image_uris.retrieve("model-monitor", region)`, repository
+  sagemaker-model-monitor-analyzer in the per-region accounts of model_monitor/manifest.json)
+  runs as a processing container;
 * an ECR repository labcloud does not host (e.g. your own account's): "Access denied for
   repository: <repo> in registry ID: <account>. Please check if your ECR repository and image
   exist and role <role> has proper pull permissions for SageMaker: ..." (wpilibsuite/DetectCoral#37).
 """
 from __future__ import annotations
 
+import json
 import os
 import re
 import sys
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from ..server.errors import AWSError
@@ -33,6 +38,7 @@ _ECR = re.compile(r"^(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z]{2}(?:-[a-z]
                   r"(?::(?P<tag>[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}))?$")
 INVALID_IMAGE = ("Invalid training image. Please provide a valid Amazon Elastic Container "
                  "Registry path of the Docker image to run.")
+MODEL_MONITOR = "model-monitor"
 PULL_PERMISSIONS = "ecr:BatchCheckLayerAvailability, ecr:BatchGetImage, ecr:GetDownloadUrlForLayer"
 
 
@@ -89,6 +95,18 @@ def _environment(version: str) -> dict[str, str]:
             "PYTHONPATH": f"{root}{os.pathsep}{path}" if path else root}
 
 
+@lru_cache(maxsize=None)
+def model_monitor_manifest() -> dict:
+    return json.loads((Path(__file__).parent / "model_monitor" / "manifest.json").read_text())
+
+
+def model_monitor_uri(region: str) -> str:
+    """The URI `image_uris.retrieve("model-monitor", region)` gives."""
+    manifest = model_monitor_manifest()
+    return (f"{manifest['registries'][region]}.dkr.ecr.{region}.{_dns_suffix(region)}/"
+            f"{manifest['repository']}")
+
+
 def resolve(uri: str, role_arn: str | None = None) -> Image:
     """The Image behind `uri`, or ImageNotFound with the message AWS gives for it."""
     match = _ECR.match(uri or "")
@@ -96,6 +114,14 @@ def resolve(uri: str, role_arn: str | None = None) -> Image:
         raise ImageNotFound(INVALID_IMAGE)
     account, region, repo = match["account"], match["region"], match["repo"]
     tag = match["tag"] or "latest"
+    monitor = model_monitor_manifest()
+    if repo == monitor["repository"] and monitor["registries"].get(region) == account \
+            and match["domain"] == _dns_suffix(region):
+        if tag not in monitor["tags"]:
+            raise ImageNotFound(f"Cannot find the requested image: {uri}")
+        return Image(name=MODEL_MONITOR, version="1", uri=uri,
+                     command=[sys.executable, "-m", "labcloud.images.model_monitor"],
+                     env=_environment("1"))
     registries = versions.manifest()["registries"]
     accounts = registries.get(repo, {})
     if accounts.get(region) == account and match["domain"] == _dns_suffix(region):
@@ -105,7 +131,8 @@ def resolve(uri: str, role_arn: str | None = None) -> Image:
         return Image(name="xgboost", version=version, uri=uri,
                      command=[sys.executable, "-m", "labcloud.images.xgboost"],
                      env=_environment(version))
-    if any(account in regions.values() for regions in registries.values()):
+    if any(account in regions.values() for regions in registries.values()) \
+            or account in monitor["registries"].values():
         raise ImageNotFound(f"Cannot find the requested image: {uri}")
     role = f"role {role_arn}" if role_arn else "the execution role"
     raise ImageNotFound(f"Access denied for repository: {repo} in registry ID: {account}. Please "

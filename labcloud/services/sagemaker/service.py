@@ -4,7 +4,9 @@ from __future__ import annotations
 from ...server.json_protocol import JsonService
 from .endpoints import EndpointConfigs, Endpoints
 from .models import Models
+from .monitoring import MonitoringSchedules  # model monitor (issue 5)
 from .notebooks import NotebookInstances  # notebook instances (issue 3)
+from .processing import ProcessingJobs  # processing jobs (issue 5)
 from .registry import ModelRegistry  # model registry (issue 5)
 from .training import TrainingJobs
 from .transform import TransformJobs
@@ -53,6 +55,16 @@ class SageMakerService(JsonService):
         self.operation("DeleteEndpoint")(self.endpoints.delete)
         self.operation("UpdateEndpoint")(self.endpoints.update)
         self.operation("UpdateEndpointWeightsAndCapacities")(self.endpoints.update_weights)
+        self.processing = ProcessingJobs(cloud)  # processing jobs (issue 5)
+        for op in ("Create", "Describe", "Stop"):
+            self.operation(op + "ProcessingJob")(getattr(self.processing, op.lower()))
+        self.operation("ListProcessingJobs")(self.processing.list)
+        self.monitoring = MonitoringSchedules(cloud, self.processing, self.endpoints)  # model monitor
+        for op in ("Create", "Describe", "Update", "Delete", "Stop", "Start"):
+            self.operation(op + "MonitoringSchedule")(getattr(self.monitoring, op.lower()))
+        self.operation("ListMonitoringSchedules")(self.monitoring.list)
+        self.operation("ListMonitoringExecutions")(self.monitoring.list_executions)
+        self.operation("DeleteEndpoint")(self.monitoring.guard_endpoint_delete(self.endpoints.delete))
 
         self.notebooks = NotebookInstances(cloud)  # notebook instances (issue 3)
         for op in ("Create", "Describe", "List", "Start", "Stop", "Delete", "Update"):
@@ -61,10 +73,14 @@ class SageMakerService(JsonService):
     def resume(self) -> None:
         self.training.resume()
         self.transform.resume()
+        self.processing.resume()  # processing jobs (issue 5)
         self.notebooks.resume()  # notebook instances (issue 3)
         self.endpoints.resume()
+        self.monitoring.resume()  # the scheduler starts once endpoints are back (issue 5)
 
     def stop(self) -> None:
         self.training.stop_all()
         self.transform.stop_all()
+        self.monitoring.stop_all()  # model monitor (issue 5)
+        self.processing.stop_all()
         self.endpoints.stop_all()

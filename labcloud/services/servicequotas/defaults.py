@@ -34,7 +34,8 @@ CEILING_GPU = 2
 CEILING_ACCOUNT = 20
 
 USAGE_NAMES = {"training": "training job", "transform": "transform job",
-               "endpoint": "endpoint", "notebook": "notebook instance"}
+               "endpoint": "endpoint", "notebook": "notebook instance",
+               "processing": "processing job"}
 
 # (instance type, usage) -> default value; every other instance quota starts at 0
 DEFAULTS: dict[tuple[str, str], int] = {
@@ -46,11 +47,14 @@ DEFAULTS: dict[tuple[str, str], int] = {
     ("ml.m5.xlarge", "transform"): 4, ("ml.m5.large", "transform"): 2,
     ("ml.m4.xlarge", "transform"): 2, ("ml.c5.xlarge", "transform"): 2,
     ("ml.t2.medium", "notebook"): 2, ("ml.t3.medium", "notebook"): 2,
+    ("ml.m5.xlarge", "processing"): 4, ("ml.m5.large", "processing"): 2,
+    ("ml.t3.medium", "processing"): 2, ("ml.c5.xlarge", "processing"): 2,
 }
 # usage -> (name, default) of the account-wide cap over every instance type of that usage
 ACCOUNT_WIDE: dict[str, tuple[str, int]] = {
     "training": ("Number of instances across all training jobs", 8),
     "transform": ("Number of instances across all transform jobs", 8),
+    "processing": ("Number of instances across all processing jobs", 4),
 }
 KNOWN_CODES = {
     "ml.m5.xlarge for endpoint usage": "L-2F737F8D",
@@ -62,6 +66,7 @@ KNOWN_CODES = {
     "ml.m4.xlarge for training job usage": "L-A373146E",
     "ml.c5.xlarge for training job usage": "L-E2BB44FE",
     "ml.c5.xlarge for transform job usage": "L-09C9B23C",
+    "ml.m5.xlarge for processing job usage": "L-0307F515",
     "ml.g5.xlarge for training job usage": "L-B6D80D9C",
     "Number of instances across all training jobs": "L-00C91CB5",
 }
