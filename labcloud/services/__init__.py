@@ -9,6 +9,7 @@ if TYPE_CHECKING:
 
 def build_services(cloud: "Cloud") -> None:
     """Create every service in dependency order (S3 and logs first: jobs read and write them)."""
+    from .cloudwatch import CloudWatchService  # metrics (issue 5)
     from .iam import IamService
     from .logs import LogsService
     from .s3 import S3Service
@@ -24,3 +25,4 @@ def build_services(cloud: "Cloud") -> None:
     cloud.services["servicequotas"] = ServiceQuotasService(cloud)  # quotas (issue 3)
     cloud.services["sagemaker"] = SageMakerService(cloud)
     cloud.services["sagemaker-runtime"] = SageMakerRuntimeService(cloud)
+    cloud.services["cloudwatch"] = CloudWatchService(cloud)  # observes the runtime (issue 5)
