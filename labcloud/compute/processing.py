@@ -60,13 +60,13 @@ class ProcessingRun:
             self._phases()
         except JobEnded as end:
             if not self._aborted:
-                self.jobs.finish(self.name, end.status, failure=end.failure,
-                                 exit_message=self._exit_message())
+                self.jobs.finish(self.name, end.status, end.failure,
+                                 ExitMessage=self._exit_message())
         except Exception:
             log.error("processing job %s crashed:\n%s", self.name, traceback.format_exc())
             if not self._aborted:
-                self.jobs.finish(self.name, "Failed", failure="InternalServerError: We "
-                                 "encountered an internal error. Please try again.")
+                self.jobs.finish(self.name, "Failed", "InternalServerError: We encountered an "
+                                 "internal error. Please try again.")
         finally:
             if self.container:
                 self.container.remove()
@@ -121,7 +121,7 @@ class ProcessingRun:
                              "AlgorithmError: See job logs for more information")
         self._upload(container)
         self.clock.wait(_seconds(self.name, "upload", 3, 10))
-        self.jobs.finish(self.name, "Completed", exit_message=self._exit_message())
+        self.jobs.finish(self.name, "Completed", ExitMessage=self._exit_message())
 
     def _exit_message(self) -> str | None:
         container = self.container

@@ -10,7 +10,6 @@ entry point here, get a ValidationException that says so.
 """
 from __future__ import annotations
 
-import threading
 from collections import Counter
 from typing import TYPE_CHECKING
 
@@ -18,14 +17,13 @@ from ... import config
 from ...compute.processing import ProcessingRun, check_local_path
 from ...compute.training import check_role, split_s3_uri
 from ...server.errors import AWSError
-from ...server.state import Resources
+from .jobs import ACTIVE, RunnerJobs
 from .listing import list_page
 
 if TYPE_CHECKING:
     from ...server.app import Cloud
 
 KIND = "processing-job"
-ACTIVE = ("InProgress", "Stopping")
 DEFAULT_MAX_RUNTIME = 86400
 
 
@@ -38,12 +36,9 @@ def _null(path: str) -> AWSError:
                     f"'{path}' failed to satisfy constraint: Member must not be null")
 
 
-class ProcessingJobs:
+class ProcessingJobs(RunnerJobs):
     def __init__(self, cloud: "Cloud"):
-        self.cloud = cloud
-        self.docs = Resources(cloud.store, KIND)
-        self.lock = threading.RLock()
-        self.runs: dict[str, ProcessingRun] = {}
+        super().__init__(cloud, KIND, "Processing")
         cloud.services["servicequotas"].register_usage("processing", self.usage)
 
     def usage(self, cloud) -> Counter:
@@ -131,13 +126,6 @@ class ProcessingJobs:
         run.start()
         return arn
 
-    def get(self, name: str) -> dict:
-        doc = self.docs.get(name)
-        if doc is None:
-            raise AWSError("ValidationException", "Could not find requested job with name "
-                           f"{name}")
-        return doc
-
     def describe(self, p: dict) -> dict:
         return {k: v for k, v in self.get(p["ProcessingJobName"]).items()
                 if v is not None and not k.startswith("_")}
@@ -152,61 +140,3 @@ class ProcessingJobs:
                                 sort_keys={"Name": "ProcessingJobName", "CreationTime": "CreationTime",
                                            "Status": "ProcessingJobStatus"})
         return {"ProcessingJobSummaries": page, **({"NextToken": token} if token else {})}
-
-    def stop(self, p: dict) -> dict:
-        with self.lock:
-            doc = self.get(p["ProcessingJobName"])
-            status = doc["ProcessingJobStatus"]
-            if status == "Stopping":
-                return {}
-            if status != "InProgress":
-                raise AWSError("ValidationException", "The request was rejected because the "
-                               f"processing job is in status {status}.")
-            now = self.cloud.clock.now()
-            doc.update({"_stop": True, "ProcessingJobStatus": "Stopping", "LastModifiedTime": now})
-            self.docs.put(doc["ProcessingJobName"], doc, status="Stopping", modified=now)
-        return {}
-
-    # ---- as the runner reports ------------------------------------------------------------
-    def stop_requested(self, name: str) -> bool:
-        doc = self.docs.get(name)
-        return bool(doc and doc.get("_stop"))
-
-    def update(self, name: str, **fields) -> None:
-        with self.lock:
-            doc = self.get(name)
-            now = self.cloud.clock.now()
-            doc.update(fields, LastModifiedTime=now)
-            self.docs.put(name, doc, status=doc["ProcessingJobStatus"], modified=now)
-
-    def finish(self, name: str, status: str, failure: str | None = None,
-               exit_message: str | None = None) -> None:
-        with self.lock:
-            doc = self.get(name)
-            now = self.cloud.clock.now()
-            doc.pop("_stop", None)
-            doc.update({"ProcessingJobStatus": status, "LastModifiedTime": now})
-            if doc.get("ProcessingStartTime") is not None:
-                doc["ProcessingEndTime"] = now
-            if failure:
-                doc["FailureReason"] = failure[:1024]
-            if exit_message:
-                doc["ExitMessage"] = exit_message[:1024]
-            self.docs.put(name, doc, status=status, modified=now)
-            self.runs.pop(name, None)
-
-    # ---- server lifecycle ---------------------------------------------------------------
-    def resume(self) -> None:
-        for name in self.docs.names_with_status(*ACTIVE):
-            doc = self.docs.get(name)
-            if doc["ProcessingJobStatus"] == "Stopping":
-                self.finish(name, "Stopped")
-            else:
-                self.finish(name, "Failed", "InternalServerError: The labcloud server stopped "
-                            "while the job was running. Start the job again.")
-
-    def stop_all(self) -> None:
-        with self.lock:
-            runs = list(self.runs.values())
-        for run in runs:
-            run.abort()

@@ -5,34 +5,31 @@ The work itself happens in labcloud.compute.transform, which reports back throug
 """
 from __future__ import annotations
 
-import threading
 from collections import Counter
 from typing import TYPE_CHECKING
 
 from ... import config
 from ...compute.transform import TransformRun
 from ...server.errors import AWSError
-from ...server.state import Resources
+from .jobs import ACTIVE, RunnerJobs
 from .listing import list_page
 
 if TYPE_CHECKING:
     from ...server.app import Cloud
 
 KIND = "transform-job"
-ACTIVE = ("InProgress", "Stopping")
 
 
 def transform_job_arn(name: str) -> str:
     return config.arn("sagemaker", f"transform-job/{name}")
 
 
-class TransformJobs:
+class TransformJobs(RunnerJobs):
+    """Stop, the runner's reports and restarts come from RunnerJobs (shared with processing)."""
+
     def __init__(self, cloud: "Cloud", models):
-        self.cloud = cloud
+        super().__init__(cloud, KIND, "Transform")
         self.models = models
-        self.docs = Resources(cloud.store, KIND)
-        self.lock = threading.RLock()
-        self.runs: dict[str, TransformRun] = {}
         cloud.services["servicequotas"].register_usage("transform", self.usage)
 
     def usage(self, cloud) -> Counter:
@@ -82,13 +79,6 @@ class TransformJobs:
         run.start()
         return {"TransformJobArn": arn}
 
-    def _get(self, name: str) -> dict:
-        doc = self.docs.get(name)
-        if doc is None:
-            raise AWSError("ValidationException", "Could not find requested job with name "
-                           f"{name}")
-        return doc
-
     def describe(self, p: dict) -> dict:
         return {k: v for k, v in self._get(p["TransformJobName"]).items()
                 if v is not None and k not in ("_stop", "LastModifiedTime")}
@@ -103,55 +93,3 @@ class TransformJobs:
                                 sort_keys={"Name": "TransformJobName", "CreationTime": "CreationTime",
                                            "Status": "TransformJobStatus"})
         return {"TransformJobSummaries": page, **({"NextToken": token} if token else {})}
-
-    def stop(self, p: dict) -> dict:
-        with self.lock:
-            doc = self._get(p["TransformJobName"])
-            status = doc["TransformJobStatus"]
-            if status in ACTIVE:
-                now = self.cloud.clock.now()
-                doc.update({"_stop": True, "TransformJobStatus": "Stopping", "LastModifiedTime": now})
-                self.docs.put(doc["TransformJobName"], doc, status="Stopping", modified=now)
-                return {}
-            raise AWSError("ValidationException", "The request was rejected because the transform "
-                           f"job is in status {status}.")
-
-    # ---- as the runner reports ------------------------------------------------------------
-    def stop_requested(self, name: str) -> bool:
-        doc = self.docs.get(name)
-        return bool(doc and doc.get("_stop"))
-
-    def update(self, name: str, **fields) -> None:
-        with self.lock:
-            doc = self._get(name)
-            now = self.cloud.clock.now()
-            doc.update(fields, LastModifiedTime=now)
-            self.docs.put(name, doc, status=doc["TransformJobStatus"], modified=now)
-
-    def finish(self, name: str, status: str, failure: str | None = None) -> None:
-        with self.lock:
-            doc = self._get(name)
-            now = self.cloud.clock.now()
-            doc.pop("_stop", None)
-            doc.update({"TransformJobStatus": status, "LastModifiedTime": now})
-            if doc.get("TransformStartTime") is not None:
-                doc["TransformEndTime"] = now
-            if failure:
-                doc["FailureReason"] = failure[:1024]
-            self.docs.put(name, doc, status=status, modified=now)
-            self.runs.pop(name, None)
-
-    def resume(self) -> None:
-        for name in self.docs.names_with_status(*ACTIVE):
-            doc = self.docs.get(name)
-            if doc["TransformJobStatus"] == "Stopping":
-                self.finish(name, "Stopped")
-            else:
-                self.finish(name, "Failed", "InternalServerError: The labcloud server stopped "
-                            "while the job was running. Start the job again.")
-
-    def stop_all(self) -> None:
-        with self.lock:
-            runs = list(self.runs.values())
-        for run in runs:
-            run.abort()
