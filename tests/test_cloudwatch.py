@@ -15,6 +15,7 @@ from botocore.exceptions import ClientError
 
 import labcloud
 from labcloud import config
+from conftest import run_aws_cli
 from test_endpoints import ROW, deploy, model, variant  # noqa: F401 (model: a fixture)
 from test_training_jobs import IMAGE
 
@@ -409,3 +410,22 @@ def test_percentiles_of_many_values_stay_close(aws, name, cloud_now):
     assert abs(point["ExtendedStatistics"]["p99"] - 5940) <= 6
     (point,) = stats(cw, name, "Lat", [], t0, t0 + MINUTE)
     assert (point["SampleCount"], point["Sum"], point["Maximum"]) == (6000, sum(values), 6000)
+
+
+def test_aws_cli_puts_and_reads_metrics(cloud, name, cloud_now):
+    now = cloud_now().replace(second=0, microsecond=0)
+    run_aws_cli(cloud, "cloudwatch", "put-metric-data", "--namespace", name, "--metric-name",
+                "Score", "--value", "7", "--unit", "Count", "--dimensions", "Lesson=08")
+    out = json.loads(run_aws_cli(
+        cloud, "cloudwatch", "get-metric-statistics", "--namespace", name, "--metric-name",
+        "Score", "--dimensions", "Name=Lesson,Value=08", "--start-time",
+        (now - MINUTE).isoformat(), "--end-time", (now + MINUTE).isoformat(), "--period", "60",
+        "--statistics", "Sum").stdout)
+    assert [(p["Sum"], p["Unit"]) for p in out["Datapoints"]] == [(7.0, "Count")]
+    failed = run_aws_cli(cloud, "cloudwatch", "get-metric-statistics", "--namespace", name,
+                         "--metric-name", "Score", "--start-time", now.isoformat(),
+                         "--end-time", (now + MINUTE).isoformat(), "--period", "30",
+                         "--statistics", "Sum", check=False)
+    assert failed.returncode != 0 and "(InvalidParameterValue) when calling the " \
+        "GetMetricStatistics operation: The parameter Period must be a multiple of 60." \
+        in failed.stderr

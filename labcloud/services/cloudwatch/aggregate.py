@@ -28,9 +28,12 @@ class Aggregate:
     def add(self, value: float, weight: float = 1.0) -> None:
         self.count += weight
         self.sum += value * weight
-        self.min = min(self.min, value)
-        self.max = max(self.max, value)
-        self.samples[value] = self.samples.get(value, 0.0) + weight
+        if value < self.min:
+            self.min = value
+        if value > self.max:
+            self.max = value
+        samples = self.samples
+        samples[value] = samples.get(value, 0.0) + weight
 
     def add_set(self, count: float, total: float, low: float, high: float) -> None:
         """A statistic set (PutMetricData StatisticValues)."""

@@ -18,10 +18,14 @@ NAMESPACE = "AWS/SageMaker"
 class EndpointMetrics:
     def __init__(self, pending: Pending):
         self.pending = pending
+        self._dims: dict[tuple[str, str], str] = {}  # (endpoint, variant) -> dimension key
 
     def observe(self, inv: Invocation) -> None:
-        dims = dims_key([{"Name": "EndpointName", "Value": inv.endpoint},
-                         {"Name": "VariantName", "Value": inv.variant}])
+        dims = self._dims.get((inv.endpoint, inv.variant))
+        if dims is None:
+            dims = self._dims[inv.endpoint, inv.variant] = dims_key([
+                {"Name": "EndpointName", "Value": inv.endpoint},
+                {"Name": "VariantName", "Value": inv.variant}])
         minute = minute_of(inv.time)
         error = inv.error
 
