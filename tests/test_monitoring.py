@@ -614,3 +614,54 @@ def test_processing_quotas_and_bill(aws, cloud, endpoint, baseline, name):
     assert line["usage"] == "processing" and line["instance_type"] == "ml.m5.xlarge"
     assert line["seconds"] == int(job["ProcessingEndTime"].timestamp() - job["ProcessingStartTime"].timestamp())
     assert line["cost_usd"] == pytest.approx(line["seconds"] * line["usd_per_hour"] / 3600)
+
+
+def test_data_quality_job_definition_drives_a_schedule(aws, cloud, endpoint, baseline, name):
+    """The SDK's DefaultModelMonitor path: CreateDataQualityJobDefinition, then a schedule that
+    names it."""
+    s3, sm = aws("s3"), aws("sagemaker")
+    inline = schedule_config(endpoint, baseline)["MonitoringJobDefinition"]
+    definition = {
+        "JobDefinitionName": name,
+        "DataQualityBaselineConfig": inline["BaselineConfig"],
+        "DataQualityAppSpecification": {"ImageUri": MONITOR_IMAGE, "Environment": inline["Environment"]},
+        "DataQualityJobInput": {"EndpointInput": inline["MonitoringInputs"][0]["EndpointInput"]},
+        "DataQualityJobOutputConfig": inline["MonitoringOutputConfig"],
+        "JobResources": inline["MonitoringResources"],
+        "RoleArn": config.EXECUTION_ROLE_ARN,
+        "StoppingCondition": {"MaxRuntimeInSeconds": 1800},
+    }
+    arn = sm.create_data_quality_job_definition(**definition)["JobDefinitionArn"]
+    assert arn == f"{ARN}:data-quality-job-definition/{name}"
+    assert error(sm.create_data_quality_job_definition, **definition)["Code"] == "ResourceInUse"
+    described = sm.describe_data_quality_job_definition(JobDefinitionName=name)
+    assert described["DataQualityJobInput"]["EndpointInput"]["EndpointName"] == endpoint
+    [summary] = sm.list_data_quality_job_definitions(EndpointName=endpoint, NameContains=name)[
+        "JobDefinitionSummaries"]
+    assert summary["MonitoringJobDefinitionName"] == name and summary["EndpointName"] == endpoint
+
+    now = advance(cloud, 7200)
+    capture(s3, endpoint, people(1000, 40, income_shift=2), now)
+    sm.create_monitoring_schedule(MonitoringScheduleName=name, MonitoringScheduleConfig={
+        "ScheduleConfig": {"ScheduleExpression": "NOW", "DataAnalysisStartTime": "-PT1H",
+                           "DataAnalysisEndTime": "-PT0H"},
+        "MonitoringJobDefinitionName": name, "MonitoringType": "DataQuality"})
+    [run] = executions(sm, name)
+    assert run["MonitoringExecutionStatus"] == "CompletedWithViolations"
+    assert run["MonitoringJobDefinitionName"] == name
+    assert [v["feature_name"] for v in violations_of(s3, endpoint, name, run)] == ["income"]
+    listed = sm.list_monitoring_schedules(MonitoringJobDefinitionName=name)["MonitoringScheduleSummaries"]
+    assert [s["MonitoringScheduleName"] for s in listed] == [name]
+    assert len(sm.list_monitoring_executions(MonitoringJobDefinitionName=name)[
+        "MonitoringExecutionSummaries"]) == 1
+
+    e = error(sm.delete_data_quality_job_definition, JobDefinitionName=name)
+    assert e["Code"] == "ValidationException" and name in e["Message"]
+    sm.delete_monitoring_schedule(MonitoringScheduleName=name)
+    sm.delete_data_quality_job_definition(JobDefinitionName=name)
+    e = error(sm.describe_data_quality_job_definition, JobDefinitionName=name)
+    assert e == {"Code": "ResourceNotFound", "Message": f"Job definition {arn} does not exist."}
+    e = error(sm.create_monitoring_schedule, MonitoringScheduleName=name, MonitoringScheduleConfig={
+        "ScheduleConfig": {"ScheduleExpression": "cron(0 * ? * * *)"},
+        "MonitoringJobDefinitionName": name, "MonitoringType": "DataQuality"})
+    assert e["Code"] == "ResourceNotFound"

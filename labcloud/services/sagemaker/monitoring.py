@@ -20,8 +20,8 @@ the analyzer's exit message says so (AWS's "CompletedWithViolations: Job complet
 with N violations."), Failed, Stopped. A window without captured data fails without a job, with
 AWS's FailureReason "Job inputs had no data".
 
-labcloud runs DataQuality schedules defined inline (MonitoringJobDefinition); job definitions
-created with CreateDataQualityJobDefinition are not simulated.
+labcloud runs DataQuality schedules, defined inline (MonitoringJobDefinition) or by name
+(MonitoringJobDefinitionName, from CreateDataQualityJobDefinition: job_definitions.py).
 """
 from __future__ import annotations
 
@@ -39,6 +39,7 @@ from ...server.clock import iso
 from ...server.errors import AWSError
 from ...server.state import Resources
 from .endpoints import not_found as endpoint_not_found
+from .job_definitions import DataQualityJobDefinitions
 from .listing import _epoch, list_page
 
 if TYPE_CHECKING:
@@ -133,25 +134,58 @@ class MonitoringSchedules:
         self.lock = threading.RLock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self.job_definitions = DataQualityJobDefinitions(cloud, self)
 
     # ---- validation -------------------------------------------------------------------------
-    def _check_config(self, name: str, cfg: dict) -> tuple[str, str]:
-        """What CreateMonitoringSchedule / UpdateMonitoringSchedule refuse. Returns the endpoint
-        name and the monitoring type."""
+    def check_definition(self, definition: dict) -> str:
+        """What SageMaker refuses in a data quality job definition (inline in a schedule or
+        made with CreateDataQualityJobDefinition). Returns the endpoint it watches."""
         from ...images.registry import MODEL_MONITOR, resolve
 
-        definition = cfg.get("MonitoringJobDefinition")
+        inputs = [i.get("EndpointInput") for i in definition["MonitoringInputs"]]
+        if len(inputs) != 1 or inputs[0] is None:
+            raise invalid("A DataQuality monitoring job takes exactly one EndpointInput "
+                          "(labcloud does not monitor batch transform input).")
+        endpoint = inputs[0]["EndpointName"]
+        if self.endpoints.docs.get(endpoint) is None:
+            raise endpoint_not_found(endpoint)
+        check_local_path(inputs[0]["LocalPath"], "EndpointInput.LocalPath")
+        for out in definition["MonitoringOutputConfig"]["MonitoringOutputs"]:
+            check_local_path(out["S3Output"]["LocalPath"], "MonitoringOutputs.S3Output.LocalPath")
+            split_s3_uri(out["S3Output"]["S3Uri"])
+        baseline = definition.get("BaselineConfig") or {}
+        for field in ("ConstraintsResource", "StatisticsResource"):
+            if (baseline.get(field) or {}).get("S3Uri"):
+                split_s3_uri(baseline[field]["S3Uri"])
+        image = resolve(definition["MonitoringAppSpecification"]["ImageUri"], definition["RoleArn"])
+        if image.name != MODEL_MONITOR:
+            raise invalid("labcloud runs data quality monitoring with the Model Monitor analyzer "
+                          "image only (image_uris.retrieve('model-monitor', region)).")
+        check_role(self.cloud, definition["RoleArn"])
+        return endpoint
+
+    def definition(self, cfg: dict) -> dict:
+        """The schedule's job definition in the inline shape, wherever it is defined."""
         if cfg.get("MonitoringJobDefinitionName"):
-            raise invalid("labcloud runs monitoring schedules with an inline "
-                          "MonitoringJobDefinition; job definitions (CreateDataQualityJobDefinition) "
-                          "are not simulated.")
-        if definition is None:
+            return self.job_definitions.inline(cfg["MonitoringJobDefinitionName"])
+        if cfg.get("MonitoringJobDefinition") is None:
             raise invalid("1 validation error detected: Value null at 'monitoringScheduleConfig."
                           "monitoringJobDefinition' failed to satisfy constraint: Member must not "
                           "be null")
+        return cfg["MonitoringJobDefinition"]
+
+    def _check_config(self, name: str, cfg: dict) -> tuple[str, str]:
+        """What CreateMonitoringSchedule / UpdateMonitoringSchedule refuse. Returns the endpoint
+        name and the monitoring type."""
+        if cfg.get("MonitoringJobDefinitionName") and cfg.get("MonitoringJobDefinition"):
+            raise invalid("Give either MonitoringJobDefinition or MonitoringJobDefinitionName, "
+                          "not both.")
+        if cfg.get("MonitoringJobDefinitionName") and not cfg.get("MonitoringType"):
+            raise invalid("MonitoringType is required with MonitoringJobDefinitionName.")
         kind = cfg.get("MonitoringType", "DataQuality")
         if kind != "DataQuality":
             raise invalid(f"labcloud runs DataQuality monitoring only, not {kind}.")
+        definition = self.definition(cfg)
         schedule = cfg.get("ScheduleConfig") or {}
         expression = schedule.get("ScheduleExpression", "")
         cron_hours(expression)
@@ -165,33 +199,13 @@ class MonitoringSchedules:
                              "DataAnalysisEndTime")
         if start >= end:
             raise invalid("DataAnalysisStartTime must be earlier than DataAnalysisEndTime.")
-        inputs = [i.get("EndpointInput") for i in definition["MonitoringInputs"]]
-        if len(inputs) != 1 or inputs[0] is None:
-            raise invalid("A DataQuality monitoring schedule takes exactly one EndpointInput "
-                          "(labcloud does not monitor batch transform input).")
-        endpoint = inputs[0]["EndpointName"]
-        if self.endpoints.docs.get(endpoint) is None:
-            raise endpoint_not_found(endpoint)
+        endpoint = self.check_definition(definition)
         for other in self.docs.all():
             if other["MonitoringScheduleName"] != name and other.get("EndpointName") == endpoint \
                     and other.get("MonitoringType") == kind:
                 raise invalid(f"Endpoint {endpoint} already has a {kind} monitoring schedule "
                               f"({other['MonitoringScheduleArn']}): an endpoint can have one "
                               "monitoring schedule of each monitoring type.")
-        check_local_path(inputs[0]["LocalPath"], "EndpointInput.LocalPath")
-        outputs = definition["MonitoringOutputConfig"]["MonitoringOutputs"]
-        for out in outputs:
-            check_local_path(out["S3Output"]["LocalPath"], "MonitoringOutputs.S3Output.LocalPath")
-            split_s3_uri(out["S3Output"]["S3Uri"])
-        baseline = definition.get("BaselineConfig") or {}
-        for field in ("ConstraintsResource", "StatisticsResource"):
-            if (baseline.get(field) or {}).get("S3Uri"):
-                split_s3_uri(baseline[field]["S3Uri"])
-        image = resolve(definition["MonitoringAppSpecification"]["ImageUri"], definition["RoleArn"])
-        if image.name != MODEL_MONITOR:
-            raise invalid("labcloud runs data quality monitoring with the Model Monitor analyzer "
-                          "image only (image_uris.retrieve('model-monitor', region)).")
-        check_role(self.cloud, definition["RoleArn"])
         return endpoint, kind
 
     # ---- API ----------------------------------------------------------------------------
@@ -235,12 +249,16 @@ class MonitoringSchedules:
         docs = [d for d in self.docs.all()
                 if (not p.get("EndpointName") or d.get("EndpointName") == p["EndpointName"])
                 and (not p.get("MonitoringTypeEquals") or d.get("MonitoringType") == p["MonitoringTypeEquals"])
-                and not p.get("MonitoringJobDefinitionName")]
+                and (not p.get("MonitoringJobDefinitionName") or p["MonitoringJobDefinitionName"]
+                     == d["MonitoringScheduleConfig"].get("MonitoringJobDefinitionName"))]
 
         def summary(d: dict) -> dict:
             keys = ("MonitoringScheduleName", "MonitoringScheduleArn", "CreationTime",
                     "LastModifiedTime", "MonitoringScheduleStatus", "EndpointName", "MonitoringType")
-            return {k: d[k] for k in keys if d.get(k) is not None}
+            out = {k: d[k] for k in keys if d.get(k) is not None}
+            if d["MonitoringScheduleConfig"].get("MonitoringJobDefinitionName"):
+                out["MonitoringJobDefinitionName"] = d["MonitoringScheduleConfig"]["MonitoringJobDefinitionName"]
+            return out
         page, token = list_page(docs, p, name_key="MonitoringScheduleName",
                                 status_key="MonitoringScheduleStatus", summary=summary,
                                 sort_keys={"Name": "MonitoringScheduleName",
@@ -297,7 +315,8 @@ class MonitoringSchedules:
                 continue
             if p.get("MonitoringTypeEquals") and s.get("MonitoringType") != p["MonitoringTypeEquals"]:
                 continue
-            if p.get("MonitoringJobDefinitionName"):
+            if p.get("MonitoringJobDefinitionName") and \
+                    s.get("MonitoringJobDefinitionName") != p["MonitoringJobDefinitionName"]:
                 continue
             items.append({**s, "_name": e["_name"]})
         for field, keep in (("ScheduledTimeAfter", lambda v, t: v > t),
@@ -330,7 +349,8 @@ class MonitoringSchedules:
         """An execution as ListMonitoringExecutions shows it: its status is its job's."""
         out = {k: e[k] for k in ("MonitoringScheduleName", "ScheduledTime", "CreationTime",
                                  "LastModifiedTime", "MonitoringExecutionStatus", "ProcessingJobArn",
-                                 "EndpointName", "FailureReason", "MonitoringType") if e.get(k) is not None}
+                                 "EndpointName", "FailureReason", "MonitoringType",
+                                 "MonitoringJobDefinitionName") if e.get(k) is not None}
         job = self.processing.docs.get(e["ProcessingJobName"]) if e.get("ProcessingJobName") else None
         if job is not None:
             status = job["ProcessingJobStatus"]
@@ -348,6 +368,9 @@ class MonitoringSchedules:
                      "ScheduledTime": scheduled, "CreationTime": now, "LastModifiedTime": now,
                      "EndpointName": doc["EndpointName"], "MonitoringType": doc["MonitoringType"],
                      **fields}
+        definition_name = doc["MonitoringScheduleConfig"].get("MonitoringJobDefinitionName")
+        if definition_name:
+            execution["MonitoringJobDefinitionName"] = definition_name
         self.executions.insert(name, name, execution, status=fields.get("MonitoringExecutionStatus"),
                                created=now)
 
@@ -384,7 +407,12 @@ class MonitoringSchedules:
         """Start one execution of `doc` for `scheduled` (a failure is recorded, never raised)."""
         now = self.cloud.clock.now()
         cfg = doc["MonitoringScheduleConfig"]
-        definition = cfg["MonitoringJobDefinition"]
+        try:
+            definition = self.definition(cfg)
+        except AWSError as err:  # its job definition was deleted
+            self._record(doc, scheduled, now, MonitoringExecutionStatus="Failed",
+                         FailureReason=err.message[:1024])
+            return
         window = cfg.get("ScheduleConfig") or {}
         start = scheduled + offset_seconds(window.get("DataAnalysisStartTime") or DEFAULT_START, "")
         end = scheduled + offset_seconds(window.get("DataAnalysisEndTime") or DEFAULT_END, "")

@@ -64,6 +64,10 @@ class SageMakerService(JsonService):
             self.operation(op + "MonitoringSchedule")(getattr(self.monitoring, op.lower()))
         self.operation("ListMonitoringSchedules")(self.monitoring.list)
         self.operation("ListMonitoringExecutions")(self.monitoring.list_executions)
+        for op in ("Create", "Describe", "Delete"):
+            self.operation(op + "DataQualityJobDefinition")(
+                getattr(self.monitoring.job_definitions, op.lower()))
+        self.operation("ListDataQualityJobDefinitions")(self.monitoring.job_definitions.list)
         self.operation("DeleteEndpoint")(self.monitoring.guard_endpoint_delete(self.endpoints.delete))
 
         self.notebooks = NotebookInstances(cloud)  # notebook instances (issue 3)
