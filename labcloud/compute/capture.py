@@ -21,6 +21,7 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import os
 import random
 import threading
 import uuid
@@ -35,7 +36,9 @@ if TYPE_CHECKING:
     from ..services.sagemaker_runtime.invocation import Invocation
 
 log = logging.getLogger("labcloud.capture")
-FLUSH_SECONDS = 0.5
+# AWS delivers within minutes; a lesson should see its records at once. A test of the flushes
+# on update, delete and stop sets a long interval so that only those can deliver.
+FLUSH_SECONDS = float(os.environ.get("LABCLOUD_CAPTURE_FLUSH_SECONDS", "0.5") or 0.5)
 MAX_QUEUED = 100_000  # beyond this the writer is far behind: drop (and say so) rather than grow
 # what AWS captures as text when CaptureContentTypeHeader does not list types (the SageMaker
 # SDK's DataCaptureConfig sends the same defaults)

@@ -243,10 +243,6 @@ class Endpoints:
                         v["InitialInstanceCount"] = old["CurrentInstanceCount"]
                     variants.append(v)
                 cfg = {**cfg, "ProductionVariants": variants}
-                if "DataCaptureConfig" not in excluded:  # retained unless excluded, as on AWS
-                    cfg.pop("DataCaptureConfig", None)
-                    if doc["_config"].get("DataCaptureConfig"):
-                        cfg["DataCaptureConfig"] = doc["_config"]["DataCaptureConfig"]
             self._check_quota(cfg)
             now = self.cloud.clock.now()
             doc.update(EndpointStatus="Updating", LastModifiedTime=now, _pending_config=cfg)
@@ -344,6 +340,7 @@ class Endpoints:
         """Blue/green: the new fleet starts and passes its health checks while the old one
         serves; traffic switches in one step; the old fleet drains and stops."""
         fleet, failure = self._launch(name, cfg, models, images, "update")
+        self.capture.flush()  # what was captured before the update is in S3 once it is InService
         old = None
         with self.lock:
             doc = self.docs.get(name)
@@ -368,7 +365,7 @@ class Endpoints:
             self._put(doc)
         if old is not None:
             old.stop()
-        self.capture.flush()  # what the old fleet captured is in S3 when the update is done
+        self.capture.flush()  # and what the old fleet answered while it drained
 
     def _weights_run(self, name: str, desired: list[dict]) -> None:
         fleet = self.fleets.get(name)
