@@ -376,7 +376,22 @@ def test_endpoint_from_production_variants_two_weighted_variants(trained, sdk, a
                                          "EndpointConfig because the endpoint has multiple "
                                          f"models: {name}-a, {name}-b$"):
         predictor.update_endpoint(initial_instance_count=1, instance_type="ml.m5.large")
-    predictor.delete_endpoint()
+    # enable_data_capture: a new config <endpoint>-<timestamp>, same variants, v2's defaults
+    _, printed = quiet(predictor.enable_data_capture)
+    assert re.fullmatch(r"-+!", printed), printed
+    desc = sm.describe_endpoint(EndpointName=name)
+    assert re.fullmatch(f"{name}-{TS}", desc["EndpointConfigName"])
+    assert desc["DataCaptureConfig"]["EnableCapture"] is True
+    assert desc["DataCaptureConfig"]["CaptureStatus"] == "Started"
+    new_cfg = sm.describe_endpoint_config(EndpointConfigName=desc["EndpointConfigName"])
+    assert new_cfg["ProductionVariants"] == cfg["ProductionVariants"]
+    assert new_cfg["DataCaptureConfig"]["InitialSamplingPercentage"] == 20
+    assert new_cfg["DataCaptureConfig"]["DestinationS3Uri"] == \
+        f"s3://{DEFAULT_BUCKET}/model-monitor/data-capture"
+    predictor.delete_endpoint()  # as in v2: the config it knew (the first), not the new one
+    with pytest.raises(ClientError, match="Could not find endpoint configuration"):
+        sm.describe_endpoint_config(EndpointConfigName=name)
+    sm.delete_endpoint_config(EndpointConfigName=desc["EndpointConfigName"])
     predictor.delete_model()
     assert sm.list_models(NameContains=name)["Models"] == []
 

@@ -166,6 +166,33 @@ class Predictor:
             raise Exception("One or more models cannot be deleted, please retry. \n"
                             f"Failed models: {', '.join(failed)}")
 
+    def enable_data_capture(self) -> None:
+        """update_data_capture_config with DataCaptureConfig(enable_capture=True): 20 % of the
+        requests to s3://<default bucket>/model-monitor/data-capture."""
+        from .model_monitor import DataCaptureConfig
+        self.update_data_capture_config(DataCaptureConfig(
+            enable_capture=True, sagemaker_session=self.sagemaker_session))
+
+    def disable_data_capture(self) -> None:
+        """update_data_capture_config with DataCaptureConfig(enable_capture=False)."""
+        from .model_monitor import DataCaptureConfig
+        self.update_data_capture_config(DataCaptureConfig(
+            enable_capture=False, sagemaker_session=self.sagemaker_session))
+
+    def update_data_capture_config(self, data_capture_config) -> None:
+        """DescribeEndpoint, then a new config `<endpoint>-<timestamp>` copying the current one
+        with this DataCaptureConfig (DescribeEndpointConfig + CreateEndpointConfig), then
+        UpdateEndpoint and the wait. As in v2, the Predictor keeps the config name it knew:
+        delete_endpoint() afterwards deletes that one, not the new one."""
+        desc = self.sagemaker_session.sagemaker_client.describe_endpoint(
+            EndpointName=self.endpoint_name)
+        new_config = name_from_base(self.endpoint_name)
+        capture = (data_capture_config._to_request_dict()
+                   if data_capture_config is not None else None)
+        self.sagemaker_session.create_endpoint_config_from_existing(
+            desc["EndpointConfigName"], new_config, new_data_capture_config_dict=capture)
+        self.sagemaker_session.update_endpoint(self.endpoint_name, new_config)
+
     def _get_endpoint_config_name(self) -> str:
         """DescribeEndpoint -> EndpointConfigName (remembered)."""
         if self._endpoint_config_name is None:
