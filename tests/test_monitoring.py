@@ -11,10 +11,12 @@ import time
 import urllib.request
 from datetime import datetime, timezone
 
+import boto3
 import numpy as np
 import pytest
 from botocore.exceptions import ClientError
 
+import labcloud
 from labcloud import config
 from test_endpoints import FAST, variant
 from test_training_jobs import IMAGE, make_csv, train_model
@@ -110,21 +112,31 @@ def baseline(aws):
 
 
 @pytest.fixture(scope="module")
-def capturing_endpoint(aws, tmp_path_factory):
-    """A real endpoint capturing every request to s3://BUCKET/capture."""
-    s3, sm = aws("s3"), aws("sagemaker")
-    s3.create_bucket(Bucket=BUCKET)
+def trained(aws, tmp_path_factory):
+    """A small XGBoost model of make_csv's five features: (name, artifact URI, tarball bytes)."""
     job = f"monitor-model-{int(time.time())}"
-    artifact, _, _ = train_model(aws, BUCKET, job, tmp_path_factory.mktemp("model"), rounds="5")
-    sm.create_model(ModelName=job, ExecutionRoleArn=config.EXECUTION_ROLE_ARN,
+    artifact, raw, _ = train_model(aws, BUCKET, job, tmp_path_factory.mktemp("model"), rounds="5")
+    return job, artifact, raw
+
+
+def deploy_capturing(sm, name: str, artifact: str, bucket: str) -> None:
+    sm.create_model(ModelName=name, ExecutionRoleArn=config.EXECUTION_ROLE_ARN,
                     PrimaryContainer={"Image": IMAGE, "ModelDataUrl": artifact})
-    sm.create_endpoint_config(EndpointConfigName=job, ProductionVariants=[variant("AllTraffic", job)],
+    sm.create_endpoint_config(EndpointConfigName=name, ProductionVariants=[variant("AllTraffic", name)],
                               DataCaptureConfig={"EnableCapture": True, "InitialSamplingPercentage": 100,
-                                                 "DestinationS3Uri": f"s3://{BUCKET}/capture",
+                                                 "DestinationS3Uri": f"s3://{bucket}/capture",
                                                  "CaptureOptions": [{"CaptureMode": "Input"},
                                                                     {"CaptureMode": "Output"}]})
-    sm.create_endpoint(EndpointName=job, EndpointConfigName=job)
-    sm.get_waiter("endpoint_in_service").wait(EndpointName=job, WaiterConfig=FAST)
+    sm.create_endpoint(EndpointName=name, EndpointConfigName=name)
+    sm.get_waiter("endpoint_in_service").wait(EndpointName=name, WaiterConfig=FAST)
+
+
+@pytest.fixture(scope="module")
+def capturing_endpoint(aws, trained):
+    """A real endpoint capturing every request to s3://BUCKET/capture."""
+    sm = aws("sagemaker")
+    job, artifact, _ = trained
+    deploy_capturing(sm, job, artifact, BUCKET)
     yield job
     sm.delete_endpoint(EndpointName=job)
 
@@ -665,3 +677,34 @@ def test_data_quality_job_definition_drives_a_schedule(aws, cloud, endpoint, bas
         "ScheduleConfig": {"ScheduleExpression": "cron(0 * ? * * *)"},
         "MonitoringJobDefinitionName": name, "MonitoringType": "DataQuality"})
     assert e["Code"] == "ResourceNotFound"
+
+
+def test_schedules_survive_a_restart(trained, tmp_path):
+    """A restarted server brings its schedules back and their scheduler runs again."""
+    home = tmp_path / "home"
+    conn = labcloud.start(home, export=False, quiet=True)
+    try:
+        kw = dict(region_name=config.REGION, aws_access_key_id=config.ACCESS_KEY_ID,
+                  aws_secret_access_key=config.SECRET_ACCESS_KEY)
+        s3 = boto3.client("s3", endpoint_url=conn.url, **kw)
+        sm = boto3.client("sagemaker", endpoint_url=conn.url, **kw)
+        s3.create_bucket(Bucket=BUCKET)
+        s3.put_object(Bucket=BUCKET, Key="model.tar.gz", Body=trained[2])
+        deploy_capturing(sm, "kept", f"s3://{BUCKET}/model.tar.gz", BUCKET)
+        sm.create_monitoring_schedule(MonitoringScheduleName="kept", MonitoringScheduleConfig=
+                                      schedule_config("kept", None, expression="cron(0 * ? * * *)",
+                                                      window=None))
+        labcloud.stop(home)
+        conn = labcloud.start(home, export=False, quiet=True)
+        sm = boto3.client("sagemaker", endpoint_url=conn.url, **kw)
+        deadline = time.monotonic() + 10
+        while sm.describe_monitoring_schedule(MonitoringScheduleName="kept")[
+                "MonitoringScheduleStatus"] != "Scheduled":
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        advance(conn, 3600)
+        [run] = executions(sm, "kept")
+        assert run["MonitoringExecutionStatus"] == "Failed"
+        assert run["FailureReason"] == "Job inputs had no data"
+    finally:
+        labcloud.stop(home)

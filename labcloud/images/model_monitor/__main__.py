@@ -114,6 +114,12 @@ def monitor(source: Path, output: Path) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if args != ["analyze"]:  # a processing container; not a training or serving image
+        print("usage: python -m labcloud.images.model_monitor analyze (the Model Monitor "
+              f"analyzer runs as a processing job; got {' '.join(args) or 'nothing'})",
+              file=sys.stderr)
+        return 2
     message_file = opt_ml() / "output" / "message"
     failure_file = opt_ml() / "output" / "failure"
     message_file.parent.mkdir(parents=True, exist_ok=True)
