@@ -10,6 +10,7 @@ S3Uri. The container's /opt/ml/output/message becomes the job's ExitMessage and
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import shutil
 import threading
@@ -109,7 +110,7 @@ class ProcessingRun:
         hosts = [f"algo-{i}" for i in range(1, int(cluster["InstanceCount"]) + 1)]
         (container.opt_ml / "config").mkdir(parents=True, exist_ok=True)
         (container.opt_ml / "config" / "resourceconfig.json").write_text(
-            f'{{"current_host": "algo-1", "hosts": {str(hosts).replace(chr(39), chr(34))}}}')
+            json.dumps({"current_host": "algo-1", "hosts": hosts}))
         self._download(container)
         self._check_stop()
         result = container.run("analyze", self._on_lines, should_stop=self._stop_reason)

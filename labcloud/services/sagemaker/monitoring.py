@@ -26,6 +26,7 @@ labcloud runs DataQuality schedules, defined inline (MonitoringJobDefinition) or
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import threading
 import uuid
@@ -45,6 +46,7 @@ from .listing import _epoch, list_page
 if TYPE_CHECKING:
     from ...server.app import Cloud
 
+log = logging.getLogger("labcloud.monitoring")
 KIND = "monitoring-schedule"
 EXECUTIONS = "monitoring-execution"
 LIVE = ("Pending", "Scheduled")
@@ -497,12 +499,11 @@ class MonitoringSchedules:
                     self._put(doc)
 
     def _loop(self) -> None:
-        import logging
         while not self._stop.wait(TICK_SECONDS):
             try:
                 self.tick()
             except Exception:  # a bug must not stop every schedule for the server's lifetime
-                logging.getLogger("labcloud.monitoring").exception("monitoring scheduler tick failed")
+                log.exception("monitoring scheduler tick failed")
 
     def resume(self) -> None:
         self._stop.clear()
