@@ -469,7 +469,13 @@ def test_serializers_as_v2():
     assert np.load(io.BytesIO(npy.serialize([[1, 2], [3, 4]]))).tolist() == [[1, 2], [3, 4]]
     with pytest.raises(ValueError, match=r"^Cannot serialize empty array\.$"):
         npy.serialize(np.array([]))
-    assert s.JSONLinesSerializer().serialize([{"a": 1}, [2]]) == '{"a": 1}\n[2]'
+    assert libsvm.serialize(io.StringIO("0 1:1\n")) == "0 1:1\n"
+    lines = s.JSONLinesSerializer()
+    assert lines.serialize([{"a": 1}, [2]]) == '{"a": 1}\n[2]'
+    assert (lines.CONTENT_TYPE, lines.serialize('{"a": 1}')) == ("application/jsonlines",
+                                                                 '{"a": 1}')
+    with pytest.raises(ValueError, match="is not JSON Lines serializable"):
+        lines.serialize(5)
     with pytest.raises(ValueError, match="content_type must be a string"):
         s.CSVSerializer(content_type=None)
 

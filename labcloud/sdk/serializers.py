@@ -115,11 +115,10 @@ class LibSVMSerializer(SimpleBaseSerializer):
         super().__init__(content_type=content_type)
 
     def serialize(self, data):
-        if isinstance(data, str):
-            return data
-        if hasattr(data, "read"):
-            return data.read()
-        raise ValueError("Unable to handle input format: %s" % type(data))
+        text = _text_or_file(data)
+        if text is None:
+            raise ValueError("Unable to handle input format: %s" % type(data))
+        return text
 
 
 class NumpySerializer(SimpleBaseSerializer):
@@ -156,13 +155,21 @@ class JSONLinesSerializer(SimpleBaseSerializer):
         super().__init__(content_type=content_type)
 
     def serialize(self, data):
-        if isinstance(data, str):
-            return data
-        if hasattr(data, "read"):
-            return data.read()
+        text = _text_or_file(data)
+        if text is not None:
+            return text
         if hasattr(data, "__iter__"):
             return "\n".join(json.dumps(element) for element in data)
         raise ValueError("Object of type %s is not JSON Lines serializable." % type(data))
+
+
+def _text_or_file(data):
+    """A str as it is, or what a file-like object holds; None for anything else."""
+    if isinstance(data, str):
+        return data
+    if hasattr(data, "read"):
+        return data.read()
+    return None
 
 
 def _is_dataframe(data) -> bool:
