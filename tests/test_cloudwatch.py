@@ -126,6 +126,28 @@ def test_get_metric_data_pages_orders_and_labels(aws, name, cloud_now):
         "Metric": metric, "Period": 300, "Stat": "p50"}}], StartTime=t0,
         EndTime=t0 + 5 * MINUTE)["MetricDataResults"][0]
     assert p50["Values"] == [5.0]  # 1..5 and five 100s: the fifth smallest of ten
+    # metric math over the MetricStat queries (Ids, arithmetic, SUM/AVG/FILL/METRICS)
+    by_minute = {"Metric": metric, "Period": 60}
+    math_queries = [
+        {"Id": "s", "ReturnData": False, "MetricStat": {**by_minute, "Stat": "Sum"}},
+        {"Id": "hi", "ReturnData": False, "MetricStat": {**by_minute, "Stat": "Maximum"}},
+        {"Id": "diff", "Expression": "s - hi"},
+        {"Id": "pct", "Expression": "100 * (s - hi) / s", "Label": "share"},
+        {"Id": "both", "Expression": "SUM([s, hi])"},
+        {"Id": "every", "Expression": "SUM(METRICS())"},
+        {"Id": "centred", "Expression": "diff - AVG(diff)"},
+        {"Id": "filled", "Expression": "FILL(diff, 0)"}]
+    got = {r["Id"]: r for r in cw.get_metric_data(
+        MetricDataQueries=math_queries, StartTime=t0 - 2 * MINUTE, EndTime=t0 + 5 * MINUTE,
+        ScanBy="TimestampAscending")["MetricDataResults"]}
+    assert list(got) == ["diff", "pct", "both", "every", "centred", "filled"]
+    assert got["diff"]["Values"] == [1.0, 2.0, 3.0, 4.0, 5.0] and got["diff"]["Label"] == "diff"
+    assert got["pct"]["Label"] == "share"
+    assert got["pct"]["Values"] == pytest.approx([100 * i / (100 + i) for i in range(1, 6)])
+    assert got["both"]["Values"] == got["every"]["Values"] == [201.0, 202.0, 203.0, 204.0, 205.0]
+    assert got["centred"]["Values"] == [-2.0, -1.0, 0.0, 1.0, 2.0]
+    assert got["filled"]["Values"] == [0.0, 0.0, 1.0, 2.0, 3.0, 4.0, 5.0]
+    assert got["filled"]["Timestamps"][0] == t0 - 2 * MINUTE
     # MaxDatapoints pages across the queries' datapoints with NextToken
     seen, token, pages = [], None, 0
     while True:
@@ -236,7 +258,8 @@ def test_errors_as_aws_words_them(aws, cloud, name, cloud_now, tmp_path):
         {"Id": "Bad", "MetricStat": {"Metric": metric, "Period": 60, "Stat": "Sum"}},
         {"Id": "m", "MetricStat": {"Metric": metric, "Period": 60, "Stat": "Median"}},
         {"Id": "m", "MetricStat": {"Metric": metric, "Period": 30, "Stat": "Sum"}},
-        {"Id": "e", "Expression": "SUM(METRICS())"}])
+        {"Id": "e", "Expression": "m * missing"},
+        {"Id": "q", "Expression": "SELECT AVG(x) FROM y"}])
     assert code == "ValidationError"
     assert message.split("\n") == [
         "The value Bad for parameter MetricDataQueries.member.1.Id is not matching the expected "
@@ -244,10 +267,22 @@ def test_errors_as_aws_words_them(aws, cloud, name, cloud_now, tmp_path):
         "The value Median for parameter MetricDataQueries.member.2.MetricStat.Stat is not a valid "
         "statistic.",
         "The parameter MetricDataQueries.member.3.MetricStat.Period must be a multiple of 60.",
-        "The parameter MetricDataQueries.member.4.Expression is not supported by labcloud (metric "
-        "math and Metrics Insights are not simulated); query each metric with MetricStat and "
-        "combine the values in your code.",
+        "Error in expression MetricDataQueries.member.4.Expression: Unrecognized identifier "
+        "missing.",
+        "The parameter MetricDataQueries.member.5.Expression uses Metrics Insights, SEARCH or "
+        "anomaly detection, which labcloud does not simulate; use metric math over MetricStat "
+        "queries (Ids, + - * /, SUM, AVG, MIN, MAX, ABS, FILL, METRICS).",
         "The values for parameter id in MetricDataQueries are not unique."]
+    for expression, problem in (("m1 +", "The expression ends too early."),
+                                ("e1", "Circular reference: e1 -> e1."),
+                                ("SUM(m1)", "The expression returns a single number, not a "
+                                 "time series."),
+                                ("LOG(m1)", "The function LOG with 1 argument(s) is not "
+                                 "supported by labcloud.")):
+        assert error(cw.get_metric_data, StartTime=now - MINUTE, EndTime=now, MetricDataQueries=[
+            {"Id": "m1", "MetricStat": {"Metric": metric, "Period": 60, "Stat": "Sum"}},
+            {"Id": "e1", "Expression": expression}]) == (
+            "ValidationError", f"Error in expression e1: {problem}")
 
     # what botocore checks on the client, the server checks too (a caller without validation)
     raw = client_speaking("query", cloud.url, tmp_path, parameter_validation=False)
@@ -350,6 +385,20 @@ def test_endpoint_metrics_per_variant(aws, model, name, cloud_now):  # noqa: F81
         assert modeled["Minimum"] <= p50["ExtendedStatistics"]["p50"] <= modeled["Maximum"]
         assert p50["ExtendedStatistics"]["p100"] == modeled["Maximum"]
     assert invocations["A"] + invocations["B"] == n
+
+    def metric(metric_name, v):  # one period over the whole run
+        return {"Metric": {"Namespace": SM, "MetricName": metric_name, "Dimensions": [
+            {"Name": "EndpointName", "Value": name}, {"Name": "VariantName", "Value": v}]},
+            "Period": 3600, "Stat": "Sum"}
+    out = cw.get_metric_data(StartTime=start, EndTime=end, MetricDataQueries=[
+        {"Id": "a", "ReturnData": False, "MetricStat": metric("Invocations", "A")},
+        {"Id": "b", "ReturnData": False, "MetricStat": metric("Invocations", "B")},
+        {"Id": "ea", "ReturnData": False, "MetricStat": metric("Invocation4XXErrors", "A")},
+        {"Id": "total", "Expression": "SUM([a, b])"},
+        {"Id": "error_rate_a", "Expression": "100 * ea / a", "Label": "A errors (%)"}])
+    total, rate = out["MetricDataResults"]
+    assert total["Values"] == [n]
+    assert rate["Values"] == [pytest.approx(100 * (bad // 2) / invocations["A"])]
     listed = cw.list_metrics(Namespace=SM, Dimensions=[{"Name": "EndpointName", "Value": name}])
     assert sorted({m["MetricName"] for m in listed["Metrics"]}) == sorted([
         "Invocations", "InvocationsPerInstance", "Invocation4XXErrors", "Invocation5XXErrors",

@@ -1,11 +1,11 @@
 """Smithy RPC v2 CBOR (`POST /service/<Service>/operation/<Op>`, CBOR bodies): CloudWatch.
 
-botocore 1.36+ speaks this protocol to CloudWatch by default, so a CloudWatch that answers only
-the older query protocol would fail with every current boto3. The codec is driven by the
-service model, like json_protocol: the body is decoded, timestamps (CBOR tag 1) become epoch
-seconds (the same canonical form the JSON codecs hand to handlers), and the handler's result is
-encoded member by member from the output shape, so timestamps go back as tag 1, integers as
-integers and doubles as doubles, which is what botocore's parser expects.
+CloudWatch's model now lists this protocol first (then `json`, then `query`); SDKs that prefer
+it send nothing else, and a botocore forced to it (as the tests do) must get the same answers.
+The codec is driven by the service model, like json_protocol: the body is decoded, timestamps
+(CBOR tag 1) become epoch seconds (the canonical form the JSON codecs hand to handlers too), and
+the handler's result is encoded member by member from the output shape, so timestamps go back as
+tag 1, integers as integers and doubles as doubles, which is what botocore's parser expects.
 
 Errors carry `__type` in the body. For a service marked `awsQueryCompatible` (CloudWatch was a
 query service) AWS also sends `x-amzn-query-error: <Code>;Sender`, from which botocore takes the

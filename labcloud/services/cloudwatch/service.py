@@ -1,8 +1,11 @@
 """CloudWatch metrics: PutMetricData, GetMetricStatistics, GetMetricData, ListMetrics.
 
-One set of handlers behind the three protocols botocore's model lists for CloudWatch: RPC v2
-CBOR (botocore 1.36 and later), JSON 1.0 (`X-Amz-Target: GraniteServiceVersion20100801.Op`) and
-the query protocol of older botocores, so every boto3 the course allows reads the same data.
+One set of handlers behind the three protocols botocore's model lists for CloudWatch
+(`protocols: [smithy-rpc-v2-cbor, json, query]`). A botocore takes the first of its own
+preference order that the model lists: JSON 1.0 (`X-Amz-Target: GraniteServiceVersion20100801.Op`)
+for the botocore 1.44 installed here and the AWS CLI's, RPC v2 CBOR for SDKs that prefer it, and
+the query protocol for the older botocores `boto3>=1.35` still allows, so every one of them
+reads the same data.
 Time is the cloud's simulated clock: a student who advances it an hour sees an hour of metrics
 age, and datapoints carry the same timestamps the rest of the cloud shows.
 """
@@ -14,22 +17,18 @@ import math
 
 from ...server import paging
 from ...server.cbor_protocol import CborService
-from ...server.errors import AWSError
 from ...server.http import Request, Response
 from ...server.query_protocol import QueryService
-from . import checks
+from . import checks, metric_data
 from .aggregate import Aggregate, combined, percentile_of, statistic
 from .endpoint_metrics import EndpointMetrics
 from .query_wire import from_form, to_xml
 from .store import MetricStore, Pending, dims_key, dims_list, minute_of
 
 OPERATIONS = ("PutMetricData", "GetMetricStatistics", "GetMetricData", "ListMetrics")
-BASIC = ("SampleCount", "Average", "Sum", "Minimum", "Maximum")
 DAY = 86400
 MAX_STATISTICS_POINTS = 1440
-DEFAULT_MAX_DATAPOINTS = 100800
 LIST_PAGE = 500
-ID_PATTERN = "^[a-z][a-zA-Z0-9_]*$"
 
 
 def _snake(name: str) -> str:
@@ -154,70 +153,12 @@ class CloudWatchService(CborService):
 
     # ---- GetMetricData ----------------------------------------------------------------------
     def _get_metric_data(self, p: dict) -> dict:
-        queries = p["MetricDataQueries"]
-        problems = []
-        ids = [q["Id"] for q in queries]
-        for i, q in enumerate(queries, start=1):
-            where = f"MetricDataQueries.member.{i}"
-            if not _matches_id(q["Id"]):
-                problems.append(f"The value {q['Id']} for parameter {where}.Id is not matching "
-                                f"the expected pattern {ID_PATTERN}.")
-            if q.get("Expression") is not None and q.get("MetricStat") is not None:
-                problems.append(f"The parameter {where}.Expression and {where}.MetricStat are "
-                                "mutually exclusive and you have specified both.")
-            elif q.get("Expression") is not None:
-                problems.append(f"The parameter {where}.Expression is not supported by labcloud "
-                                "(metric math and Metrics Insights are not simulated); query each "
-                                "metric with MetricStat and combine the values in your code.")
-            elif q.get("MetricStat") is None:
-                problems.append(f"The parameter {where}.MetricStat or {where}.Expression is "
-                                "required.")
-            else:
-                stat = q["MetricStat"]
-                if stat["Stat"] not in BASIC and percentile_of(stat["Stat"]) is None:
-                    problems.append(f"The value {stat['Stat']} for parameter "
-                                    f"{where}.MetricStat.Stat is not a valid statistic.")
-                if stat["Period"] < 60 or stat["Period"] % 60:
-                    problems.append(f"The parameter {where}.MetricStat.Period must be a multiple "
-                                    "of 60.")
-                metric = stat["Metric"]
-                for field in ("Namespace", "MetricName"):
-                    if not metric.get(field):
-                        problems.append(f"The parameter {where}.MetricStat.Metric.{field} is "
-                                        "required.")
-        if len(set(ids)) != len(ids):
-            problems.append("The values for parameter id in MetricDataQueries are not unique.")
-        start, end = minute_of(p["StartTime"]), p["EndTime"]
-        if end <= start:
-            problems.append("The parameter StartTime must be less than the parameter EndTime.")
-        if problems:
-            raise AWSError("ValidationError", "\n".join(problems))
-        limit = p.get("MaxDatapoints") or DEFAULT_MAX_DATAPOINTS
-        offset = paging.decode(p.get("NextToken"), "offset", AWSError(
-            "InvalidNextToken", "The service couldn't process the NextToken provided."))
+        metric_data.check(p)
         self.pending.flush()
-        descending = p.get("ScanBy", "TimestampDescending") == "TimestampDescending"
-        results, seen = [], 0
-        for q in queries:
-            if q.get("ReturnData") is False:
-                continue
-            series = self._series(q["MetricStat"], start, end)
-            if descending:
-                series.reverse()
-            lo, hi = max(0, offset - seen), max(0, offset + limit - seen)
-            part = series[lo:hi]
-            seen += len(series)
-            results.append({
-                "Id": q["Id"], "Label": q.get("Label") or q["MetricStat"]["Metric"]["MetricName"],
-                "Timestamps": [t for t, _ in part], "Values": [v for _, v in part],
-                "StatusCode": "PartialData" if hi < len(series) else "Complete"})
-        out: dict = {"MetricDataResults": results, "Messages": []}
-        if offset + limit < seen:
-            out["NextToken"] = paging.encode({"offset": offset + limit})
-        return out
+        return metric_data.answer(p, self._series)
 
-    def _series(self, stat: dict, start: int, end: float) -> list[tuple[int, float]]:
-        """(timestamp, value) of each period with data, oldest first; units combined."""
+    def _series(self, stat: dict, start: int, end: float) -> dict[int, float]:
+        """{period start: value} of each period with data; units combined."""
         metric, period = stat["Metric"], stat["Period"]
         rows = self.metrics.minutes(metric["Namespace"], metric["MetricName"],
                                     dims_key(metric.get("Dimensions") or []), stat.get("Unit"),
@@ -225,11 +166,11 @@ class CloudWatchService(CborService):
         buckets: dict[int, list[Aggregate]] = {}
         for minute, _unit, agg in rows:
             buckets.setdefault(start + (minute - start) // period * period, []).append(agg)
-        series = []
+        series = {}
         for bucket, parts in sorted(buckets.items()):
             value = statistic(combined(parts), stat["Stat"])
             if value is not None:
-                series.append((bucket, value))
+                series[bucket] = value
         return series
 
     # ---- ListMetrics ------------------------------------------------------------------------
@@ -253,11 +194,6 @@ class CloudWatchService(CborService):
         if token:
             out["NextToken"] = token
         return out
-
-
-def _matches_id(value: str) -> bool:
-    return bool(value) and value[0].islower() and value[0].isascii() and \
-        all(c.isascii() and (c.isalnum() or c == "_") for c in value)
 
 
 def _datum_aggregate(datum: dict, where: str) -> Aggregate:
