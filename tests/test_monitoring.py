@@ -115,7 +115,7 @@ def baseline(aws):
 def trained(aws, tmp_path_factory):
     """A small XGBoost model of make_csv's five features: (name, artifact URI, tarball bytes)."""
     job = f"monitor-model-{int(time.time())}"
-    artifact, raw, _ = train_model(aws, BUCKET, job, tmp_path_factory.mktemp("model"), rounds="5")
+    artifact, raw, _ = train_model(aws, BUCKET, job, tmp_path_factory.mktemp("model"), rounds="50")
     return job, artifact, raw
 
 
@@ -157,19 +157,23 @@ def advance(cloud, seconds: float) -> datetime:
         return datetime.fromtimestamp(json.loads(r.read())["now"], timezone.utc)
 
 
-def capture(s3, endpoint: str, rows: list[list[str]], when: datetime, per_request: int = 10) -> None:
-    """Captured requests as the endpoint's capture writer stores them (AWS's record format)."""
+def capture(s3, endpoint: str, rows: list[list[str]], when: datetime, per_request: int = 10,
+            predictions: list[str] | None = None) -> None:
+    """Captured requests as the endpoint's capture writer stores them (AWS's record format):
+    CaptureMode Input, or Input and Output when `predictions` (one per row) are given."""
     if not rows:
         return
     lines = []
     for i in range(0, len(rows), per_request):
         body = "".join(",".join(r) + "\n" for r in rows[i:i + per_request])
+        data = {"endpointInput": {"observedContentType": "text/csv", "mode": "INPUT",
+                                  "data": body, "encoding": "CSV"}}
+        if predictions is not None:
+            data["endpointOutput"] = {"observedContentType": "text/csv; charset=utf-8",
+                                      "mode": "OUTPUT", "encoding": "CSV",
+                                      "data": "".join(p + "\n" for p in predictions[i:i + per_request])}
         lines.append(json.dumps({
-            "captureData": {
-                "endpointInput": {"observedContentType": "text/csv", "mode": "INPUT",
-                                  "data": body, "encoding": "CSV"},
-                "endpointOutput": {"observedContentType": "text/csv; charset=utf-8",
-                                   "mode": "OUTPUT", "data": "0.5", "encoding": "CSV"}},
+            "captureData": data,
             "eventMetadata": {"eventId": f"{i:08d}-0000-0000-0000-000000000000",
                               "inferenceTime": when.strftime("%Y-%m-%dT%H:%M:%SZ")},
             "eventVersion": "0"}))
@@ -416,39 +420,68 @@ def test_hourly_cron_runs_when_the_clock_passes_the_hour(aws, cloud, endpoint, b
 
 
 def test_real_endpoint_capture_is_monitored(aws, cloud, endpoint, name):
-    """Traffic through the runtime, captured by the endpoint, checked against a baseline of the
-    same features (the model's five inputs)."""
+    """Traffic through the runtime, captured with its predictions, checked against a baseline
+    of the training data (label first, then the model's five inputs): the analyzer puts each
+    captured prediction where the baseline has the label, as AWS's does."""
     s3, sm, rt = aws("s3"), aws("sagemaker"), aws("sagemaker-runtime")
-    table = np.loadtxt(io.BytesIO(make_csv(3000, 21)), delimiter=",")[:, 1:]
-    s3.put_object(Bucket=BUCKET, Key=f"{name}/baseline/x.csv",
+    table = np.loadtxt(io.BytesIO(make_csv(3000, 21)), delimiter=",")
+    s3.put_object(Bucket=BUCKET, Key=f"{name}/baseline/train.csv",
                   Body=b"\n".join(",".join(f"{v:.6f}" for v in row).encode() for row in table[:2000]))
     sm.create_processing_job(**processing_params(name, f"s3://{BUCKET}/{name}/baseline",
                                                  f"s3://{BUCKET}/{name}/results", header=False))
     assert wait_job(sm, name)["ProcessingJobStatus"] == "Completed"
+    features = table[:, 1:]
     advance(cloud, 7200)
     for i in range(2000, 3000, 50):
-        body = "\n".join(",".join(f"{v:.6f}" for v in row) for row in table[i:i + 50])
+        body = "\n".join(",".join(f"{v:.6f}" for v in row) for row in features[i:i + 50])
         rt.invoke_endpoint(EndpointName=endpoint, ContentType="text/csv", Body=body)
-    shifted = table[2000:2200].copy()
-    shifted[:, 0] += 3
-    schedule = {"statistics": f"s3://{BUCKET}/{name}/results/statistics.json",
+    baseline = {"statistics": f"s3://{BUCKET}/{name}/results/statistics.json",
                 "constraints": f"s3://{BUCKET}/{name}/results/constraints.json"}
     sm.create_monitoring_schedule(MonitoringScheduleName=name,
-                                  MonitoringScheduleConfig=schedule_config(endpoint, schedule))
+                                  MonitoringScheduleConfig=schedule_config(endpoint, baseline))
     [run] = executions(sm, name)
-    assert run["MonitoringExecutionStatus"] == "Completed", run.get("FailureReason")
-    assert violations_of(s3, endpoint, name, run) == []
+    assert run["MonitoringExecutionStatus"] == "Completed", violations_of(s3, endpoint, name, run)
+    hour = run["ScheduledTime"].astimezone(timezone.utc)
+    stats = read_json(s3, f"s3://{BUCKET}/reports/{endpoint}/{name}/{hour:%Y/%m/%d/%H}/statistics.json")
+    assert stats["dataset"]["item_count"] == 1000 and len(stats["features"]) == 6
     sm.delete_monitoring_schedule(MonitoringScheduleName=name)
 
+    shifted = features[2000:2200].copy()
+    shifted[:, 0] += 3  # the first input moves; so do the predictions, which depend on it
     for i in range(0, 200, 50):
         body = "\n".join(",".join(f"{v:.6f}" for v in row) for row in shifted[i:i + 50])
         rt.invoke_endpoint(EndpointName=endpoint, ContentType="text/csv", Body=body)
-    sm.create_monitoring_schedule(MonitoringScheduleName=name + "-2", MonitoringScheduleConfig=
-                                  schedule_config(endpoint, schedule, window=("-PT1H", "-PT0H")))
+    sm.create_monitoring_schedule(MonitoringScheduleName=name + "-2",
+                                  MonitoringScheduleConfig=schedule_config(endpoint, baseline))
     [run] = executions(sm, name + "-2")
-    found = violations_of(s3, endpoint, name + "-2", run)
-    assert ("_c0", "baseline_drift_check") in [(v["feature_name"], v["constraint_check_type"]) for v in found]
+    found = [(v["feature_name"], v["constraint_check_type"]) for v in violations_of(s3, endpoint, name + "-2", run)]
+    assert ("_c1", "baseline_drift_check") in found
+    assert not [f for f in found if f[1] != "baseline_drift_check"]
     sm.delete_monitoring_schedule(MonitoringScheduleName=name + "-2")
+
+
+def test_prediction_and_label_share_the_first_column(aws, cloud, endpoint, name):
+    """Captured outputs are laid out first: a baseline whose first column is an integer label
+    meets fractional predictions there (AWS's 'Only 0.0% of data is Integral' on the label)."""
+    s3, sm = aws("s3"), aws("sagemaker")
+    rows = people(400, 50)
+    labelled = [[str(i % 2)] + r for i, r in enumerate(rows)]
+    s3.put_object(Bucket=BUCKET, Key=f"{name}/in/train.csv",
+                  Body=to_csv(labelled, ["churn", "age", "income", "city", "score"]))
+    sm.create_processing_job(**processing_params(name, f"s3://{BUCKET}/{name}/in",
+                                                 f"s3://{BUCKET}/{name}/out"))
+    assert wait_job(sm, name)["ProcessingJobStatus"] == "Completed"
+    now = advance(cloud, 7200)
+    capture(s3, endpoint, people(400, 51), now, predictions=[f"{(i % 7) / 7:.4f}" for i in range(400)])
+    sm.create_monitoring_schedule(MonitoringScheduleName=name, MonitoringScheduleConfig=schedule_config(
+        endpoint, {"statistics": f"s3://{BUCKET}/{name}/out/statistics.json",
+                   "constraints": f"s3://{BUCKET}/{name}/out/constraints.json"}))
+    [run] = executions(sm, name)
+    found = violations_of(s3, endpoint, name, run)
+    assert {"feature_name": "churn", "constraint_check_type": "data_type_check",
+            "description": "Data type match requirement is not met. Expected data type: Integral, "
+                           "Expected match: 100.0%. Observed: Only 0.0% of data is Integral."} in found
+    assert {v["feature_name"] for v in found} == {"churn"}
 
 
 # ---- API shapes and errors --------------------------------------------------------------------

@@ -98,7 +98,8 @@ def monitor(source: Path, output: Path) -> str:
         names = [f"_c{i}" for i in range(width)]
     used = names[:width] + [f"_c{i}" for i in range(len(names), width)]
     table = [[row[i] if i < len(row) else None for row in rows] for i in range(len(used))]
-    log(f"Analysing {len(rows)} captured records with {width} columns")
+    log(f"Analysing {len(rows)} captured records with {width} columns (a captured "
+        "endpointOutput comes first, then the endpointInput columns)")
     types = {f["name"]: f["inferred_type"] for f in (baseline_constraints or {}).get("features", [])}
     write_json(output, "statistics.json", statistics(used, table, types))
     if baseline_constraints is None:

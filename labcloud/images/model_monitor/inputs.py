@@ -1,7 +1,8 @@
 """What the analyzer reads: a CSV dataset for a baseline, captured JSONL for a monitoring run.
 
-Captured records are the endpoint's data-capture lines (`captureData.endpointInput` with its
-`data` and `encoding`, `eventMetadata.inferenceTime`); a request may hold several CSV rows.
+Captured records are the endpoint's data-capture lines (`captureData.endpointInput` and
+`endpointOutput` with their `data` and `encoding`, `eventMetadata.inferenceTime`); a request
+may hold several CSV rows, each answered by one output row.
 Everything is kept as text: types are inferred from it, as the AWS analyzer does.
 """
 from __future__ import annotations
@@ -75,23 +76,50 @@ def _instant(text: str | None) -> float | None:
     return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
 
 
-def _payload(record: dict) -> str:
-    value = record.get("captureData", {}).get("endpointInput")
-    if not isinstance(value, dict):
+def _text(part: dict) -> str | None:
+    """A captured part's data as CSV text; None for a JSON part (not tabular here)."""
+    data, encoding = part.get("data", ""), (part.get("encoding") or "CSV").upper()
+    if encoding == "BASE64":
+        return base64.b64decode(data).decode("utf-8", errors="replace")
+    return data if encoding == "CSV" else None
+
+
+def _rows(text: str) -> list[list[str | None]]:
+    return [[_cell(c) for c in row] for row in csv.reader(io.StringIO(text)) if row]
+
+
+def record_rows(record: dict) -> list[list[str | None]]:
+    """The rows of one captured request, laid out as AWS's analyzer lays them out: the
+    endpointOutput column(s) first, then the endpointInput columns (the baseline dataset holds
+    the label where the capture holds the prediction: output_columns_position START). A record
+    captured without its output (CaptureMode Input) is its input columns alone."""
+    capture = record.get("captureData") or {}
+    part = capture.get("endpointInput")
+    if not isinstance(part, dict):
         raise CaptureError("Error: a captured record has no captureData.endpointInput "
                            "(capture mode Output only cannot be monitored for data quality).")
-    data, encoding = value.get("data", ""), (value.get("encoding") or "CSV").upper()
-    if encoding == "BASE64":
-        data = base64.b64decode(data).decode("utf-8", errors="replace")
-    elif encoding != "CSV":
+    text = _text(part)
+    if text is None:
         raise CaptureError(f"Error: Encoding mismatch: labcloud's analyzer reads CSV endpoint "
-                           f"input, but the captured endpointInput is {encoding} "
-                           f"({value.get('observedContentType')}).")
-    return data
+                           f"input, but the captured endpointInput is {part.get('encoding')} "
+                           f"({part.get('observedContentType')}).")
+    inputs = _rows(text)
+    output = capture.get("endpointOutput")
+    answer = _text(output) if isinstance(output, dict) else None
+    if answer is None or not inputs:
+        return inputs
+    outputs = _rows(answer)
+    if len(outputs) == 1 and len(inputs) > 1 and len(outputs[0]) == len(inputs):
+        outputs = [[value] for value in outputs[0]]  # predictions joined by "," on one line
+    if len(outputs) != len(inputs):
+        raise CaptureError(f"Error: a captured request (eventId "
+                           f"{(record.get('eventMetadata') or {}).get('eventId')}) holds "
+                           f"{len(inputs)} input records but {len(outputs)} output records.")
+    return [out + row for out, row in zip(outputs, inputs)]
 
 
 def read_captured_rows(folder: Path, start: str | None, end: str | None) -> list[list[str | None]]:
-    """The CSV rows of every captured request in [start, end)."""
+    """The rows of every captured request in [start, end)."""
     low, high = _instant(start), _instant(end)
     rows: list[list[str | None]] = []
     for path in files_under(folder):
@@ -106,7 +134,5 @@ def read_captured_rows(folder: Path, start: str | None, end: str | None) -> list
             if when is not None and ((low is not None and when < low) or
                                      (high is not None and when >= high)):
                 continue
-            for row in csv.reader(io.StringIO(_payload(record))):
-                if row:
-                    rows.append([_cell(c) for c in row])
+            rows += record_rows(record)
     return rows
