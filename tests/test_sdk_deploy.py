@@ -311,14 +311,15 @@ def test_model_without_predictor_cls_returns_none_and_default_names(trained, sdk
         sdk.Model(IMAGE_17, est.model_data, sagemaker_session=session).deploy(1, "ml.m5.large")
 
 
-def test_failed_endpoint_raises_unexpected_status(sdk, aws, session, endpoints,
-                                                  name):  # noqa: F811
-    aws("s3").put_object(Bucket=DEFAULT_BUCKET, Key=f"sdk-deploy/{name}.tar.gz", Body=b"no tar")
+def test_failed_endpoint_raises_unexpected_status(sdk, aws, session, endpoints, name,
+                                                  caplog):  # noqa: F811
+    aws("s3").put_object(Bucket=session.default_bucket(), Key=f"sdk-deploy/{name}.tar.gz",
+                         Body=b"no tar")
     model = sdk.Model(IMAGE_17, f"s3://{DEFAULT_BUCKET}/sdk-deploy/{name}.tar.gz", ROLE,
                       name=name, predictor_cls=sdk.predictor.Predictor,
                       sagemaker_session=session)
     out = io.StringIO()
-    with contextlib.redirect_stdout(out), \
+    with contextlib.redirect_stdout(out), caplog.at_level(logging.ERROR, "labcloud.sdk"), \
             pytest.raises(sdk.exceptions.UnexpectedStatusException) as err:
         model.deploy(1, "ml.m5.large", endpoint_name=name)
     endpoints.append(name)
@@ -329,6 +330,10 @@ def test_failed_endpoint_raises_unexpected_status(sdk, aws, session, endpoints,
         "type or reference the troubleshooting page "
         "https://docs.aws.amazon.com/sagemaker/latest/dg/async-inference-troubleshooting.html")
     assert (err.value.actual_status, err.value.allowed_statuses) == ("Failed", ["InService"])
+    assert caplog.messages[-1] == (
+        "Please check the troubleshooting guide for common errors: https://docs.aws.amazon.com/"
+        "sagemaker/latest/dg/sagemaker-python-sdk-troubleshooting.html"
+        "#sagemaker-python-sdk-troubleshooting-create-endpoint")
     with pytest.raises(ValueError, match=f"^Endpoint with name '{name}-x' does not exist; "):
         session.update_endpoint(f"{name}-x", name)
 

@@ -6,6 +6,7 @@ jobs take minutes; labcloud jobs take seconds).
 """
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
@@ -311,10 +312,12 @@ class Session:
                         tags: list[dict] | None = None, wait: bool = True) -> str:
         """sagemaker:CreateEndpoint, then (with `wait`) wait_for_endpoint."""
         LOGGER.info("Creating endpoint with name %s", endpoint_name)
-        self.sagemaker_client.create_endpoint(EndpointName=endpoint_name,
-                                              EndpointConfigName=config_name, Tags=tags or [])
-        if wait:
-            self.wait_for_endpoint(endpoint_name)
+        with _troubleshooting_on_error("create-endpoint"):
+            self.sagemaker_client.create_endpoint(EndpointName=endpoint_name,
+                                                  EndpointConfigName=config_name,
+                                                  Tags=tags or [])
+            if wait:
+                self.wait_for_endpoint(endpoint_name)
         return endpoint_name
 
     def endpoint_from_production_variants(self, name: str, production_variants: list[dict],
@@ -343,10 +346,11 @@ class Session:
                 lambda: self.sagemaker_client.describe_endpoint(EndpointName=endpoint_name)):
             raise ValueError(f"Endpoint with name '{endpoint_name}' does not exist; please use "
                              "an existing endpoint name")
-        self.sagemaker_client.update_endpoint(EndpointName=endpoint_name,
-                                              EndpointConfigName=endpoint_config_name)
-        if wait:
-            self.wait_for_endpoint(endpoint_name)
+        with _troubleshooting_on_error("update-endpoint"):
+            self.sagemaker_client.update_endpoint(EndpointName=endpoint_name,
+                                                  EndpointConfigName=endpoint_config_name)
+            if wait:
+                self.wait_for_endpoint(endpoint_name)
         return endpoint_name
 
     def wait_for_endpoint(self, endpoint: str, poll: float = POLL_SECONDS) -> dict:
@@ -482,6 +486,17 @@ def production_variant(model_name: str, instance_type: str | None = None,
     variant["InitialInstanceCount"] = initial_instance_count or 1
     variant["InstanceType"] = instance_type
     return variant
+
+
+@contextlib.contextmanager
+def _troubleshooting_on_error(section: str):
+    """v2 logs where the troubleshooting guide is when creating/updating an endpoint fails."""
+    try:
+        yield
+    except Exception:
+        LOGGER.error("Please check the troubleshooting guide for common errors: %s",
+                     f"{TROUBLESHOOTING}#sagemaker-python-sdk-troubleshooting-{section}")
+        raise
 
 
 def _deployment_entity_exists(describe_fn) -> bool:
