@@ -12,6 +12,10 @@ exceeds threshold: <t>" form that AWS's own post-processing scripts parse. The w
 completeness and column-count sentences is labcloud's, written in the same style (no public
 report quotes them).
 
+data_type_check flags any share below 100% of values of the baseline's type, as the reports
+AWS users quote do ("Expected match: 100.0%" flagged at 99.7% with datatype_check_threshold
+1.0); completeness_check flags an observed completeness below the baseline's.
+
 The drift distance is the one Deequ's "Robust"/"Simple" comparison computes: the L-infinity
 distance between the two empirical cumulative distributions (the largest gap between the share
 of baseline values and the share of current values at or below any point), the baseline side
