@@ -15,7 +15,7 @@ from botocore.exceptions import ParamValidationError
 
 import labcloud
 from labcloud import config
-from test_endpoints import FAST, ROW, deploy, error, variant
+from test_endpoints import FAST, ROW, error, variant
 from test_training_jobs import IMAGE, train_model
 
 BUCKET = "capture-tests"

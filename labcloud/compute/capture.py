@@ -30,6 +30,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
 from ..server.errors import AWSError
+from ..services.s3.names import is_valid_bucket_name
 
 if TYPE_CHECKING:
     from ..server.app import Cloud
@@ -67,8 +68,6 @@ def validate(dcc: dict | None) -> None:
     and the URI pattern are checked from the model before this runs)."""
     if not dcc:
         return
-    from ..services.s3.names import is_valid_bucket_name
-
     uri = dcc["DestinationS3Uri"]
     if not uri.startswith("s3://"):
         raise AWSError("ValidationException", f"DestinationS3Uri '{uri}' is not a valid S3 URI. "
