@@ -409,6 +409,8 @@ def test_v1_names_work_with_v2_warnings(trained, sdk, aws, endpoints, caplog,
     from labcloud.sdk.predictor import (RealTimePredictor, csv_deserializer, csv_serializer,
                                         json_deserializer, json_serializer)
     est, booster, features = trained
+    with pytest.raises(ValueError, match="^No compiled model for ml_m5. Please compile one"):
+        est.deploy(1, "ml.m5.large", use_compiled_model=True)  # Neo: nothing is compiled here
     xgb_predictor, _ = quiet(est.deploy, initial_instance_count=1, instance_type="ml.m5.large")
     endpoints.append(xgb_predictor.endpoint_name)
     with caplog.at_level(logging.WARNING, logger="labcloud.sdk.deprecations"), \

@@ -215,7 +215,8 @@ class Estimator:
     def deploy(self, initial_instance_count: int | None = None,
                instance_type: str | None = None, serializer=None, deserializer=None,
                accelerator_type: str | None = None, endpoint_name: str | None = None,
-               wait: bool = True, model_name: str | None = None, kms_key: str | None = None,
+               use_compiled_model: bool = False, wait: bool = True,
+               model_name: str | None = None, kms_key: str | None = None,
                data_capture_config=None, tags: list[dict] | None = None, **kwargs):
         """A real-time endpoint serving the latest training job's model, and a Predictor for it.
 
@@ -231,6 +232,10 @@ class Estimator:
         self.base_job_name = self.base_job_name or base_name_from_image(self.image_uri)
         default_name = name_from_base(self.base_job_name)
         endpoint_name = endpoint_name or default_name
+        if use_compiled_model:  # SageMaker Neo: labcloud compiles nothing
+            family = "_".join(instance_type.split(".")[:-1])
+            raise ValueError(f"No compiled model for {family}. Please compile one with "
+                             "compile_model before deploying.")
         model = self.create_model(**kwargs)
         model.name = model_name or default_name
         return model.deploy(initial_instance_count=initial_instance_count,
