@@ -489,14 +489,24 @@ class MonitoringSchedules:
                 if doc["MonitoringScheduleStatus"] == "Pending":
                     doc.update(MonitoringScheduleStatus="Scheduled", LastModifiedTime=now)
                     if hours is None:
-                        self._execute(doc, now)
+                        self._run_once(doc, now)
                     else:
                         doc["_next"] = next_fire(hours, now)
                     self._put(doc)
                 elif hours is not None and now >= doc.get("_next", now + 1):
-                    self._execute(doc, last_fire(hours, now))
+                    self._run_once(doc, last_fire(hours, now))
                     doc["_next"] = next_fire(hours, now)
                     self._put(doc)
+
+    def _run_once(self, doc: dict, scheduled: float) -> None:
+        """One execution; a bug of ours fails that execution, not the schedule's later hours."""
+        try:
+            self._execute(doc, scheduled)
+        except Exception:
+            log.exception("monitoring execution of %s failed to start", doc["MonitoringScheduleName"])
+            self._record(doc, scheduled, self.cloud.clock.now(), MonitoringExecutionStatus="Failed",
+                         FailureReason="InternalServerError: We encountered an internal error. "
+                                       "Please try again.")
 
     def _loop(self) -> None:
         while not self._stop.wait(TICK_SECONDS):
