@@ -9,6 +9,8 @@ import boto3
 
 from labcloud import config
 
+IMAGE = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1"
+
 
 def arguments(doc: str) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
@@ -18,8 +20,10 @@ def arguments(doc: str) -> argparse.Namespace:
     return parser.parse_args()
 
 
-def client(conn, service: str):
-    return boto3.client(service, endpoint_url=conn.url, region_name=config.REGION,
+def client(url: str, service: str):
+    """A boto3 client for the server at `url` (a labcloud, or the endpoint benchmark's bare
+    server, which answers the runtime's paths), with labcloud's credentials."""
+    return boto3.client(service, endpoint_url=url, region_name=config.REGION,
                         aws_access_key_id=config.ACCESS_KEY_ID,
                         aws_secret_access_key=config.SECRET_ACCESS_KEY)
 

@@ -25,10 +25,9 @@ import numpy as np
 import xgboost as xgb
 
 import labcloud
-from common import arguments, client, until_done
+from common import IMAGE, arguments, client, until_done
 from labcloud import config
 
-IMAGE = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1"
 BASELINE = """
 import sys, os, numpy as np, pandas as pd, xgboost as xgb
 df = pd.read_csv(sys.argv[1], header=None, dtype=np.float32, engine="c")
@@ -88,7 +87,7 @@ def main() -> None:
         home = tmp / "home"
         conn = labcloud.start(home, export=False, quiet=True)
         try:
-            mk = lambda svc: client(conn, svc)
+            mk = lambda svc: client(conn.url, svc)
             s3, sm = mk("s3"), mk("sagemaker")
             s3.create_bucket(Bucket="bench")
             s3.upload_file(str(csv), "bench", "test/test.csv")
