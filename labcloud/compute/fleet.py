@@ -73,7 +73,8 @@ class Instance:
                 reader, writer = conn
                 try:
                     writer.write(request)
-                    result = await asyncio.wait_for(_read_response(reader), timeout)
+                    async with asyncio.timeout(timeout):  # no Task per request, as wait_for makes
+                        result = await _read_response(reader)
                 except (OSError, asyncio.IncompleteReadError, ValueError):
                     writer.close()
                     if fresh or attempt == 2:
@@ -112,17 +113,15 @@ class Instance:
 
 
 async def _read_response(reader: asyncio.StreamReader):
-    line = await reader.readuntil(b"\r\n")
-    parts = line.decode("latin-1").split(" ", 2)
+    # the status line and headers with one buffer search, not one await per line
+    lines = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1").split("\r\n")
+    parts = lines[0].split(" ", 2)
     if len(parts) < 2 or not parts[0].startswith("HTTP/"):
         raise ValueError("bad status line")
     status = int(parts[1])
     headers: dict[str, str] = {}
-    while True:
-        line = await reader.readuntil(b"\r\n")
-        if line == b"\r\n":
-            break
-        k, _, v = line.decode("latin-1").partition(":")
+    for line in lines[1:-2]:  # the block ends with an empty line: [..., "", ""]
+        k, _, v = line.partition(":")
         headers[k.strip().lower()] = v.strip()
     if "content-length" in headers:
         data = await reader.readexactly(int(headers["content-length"]))

@@ -61,6 +61,7 @@ class App:
         self.cloud = cloud
         self.pool = ThreadPoolExecutor(max_workers=32, thread_name_prefix="labcloud-req")
         self.on_shutdown = on_shutdown
+        self._is_async: dict[object, bool] = {}  # handler function -> coroutine? (asked once)
 
     # ---- routing -------------------------------------------------------------------------
     def route(self, request: Request) -> tuple[str, Handler]:
@@ -136,7 +137,7 @@ class App:
         service = "router"
         try:
             service, handler = self.route(request)
-            if asyncio.iscoroutinefunction(handler):
+            if self._coroutine(handler):
                 response = await handler(request)
             else:
                 response = await asyncio.get_running_loop().run_in_executor(self.pool, handler, request)
@@ -146,6 +147,15 @@ class App:
             response = error_response(AWSError("InternalFailure", "labcloud hit an internal "
                                                "error; see server.log in the labcloud home.", 500))
         await _send(send, response)
+
+    def _coroutine(self, handler: Handler) -> bool:
+        """Whether a handler is a coroutine function, asked once per function: inspect's answer
+        costs about as much as routing the request, on every invocation's hot path."""
+        key = getattr(handler, "__func__", handler)
+        known = self._is_async.get(key)
+        if known is None:
+            known = self._is_async[key] = asyncio.iscoroutinefunction(handler)
+        return known
 
     async def _lifespan(self, receive, send):
         while True:
