@@ -276,10 +276,10 @@ class MonitoringSchedules:
             endpoint, kind = self._check_config(name, cfg)
             now = self.cloud.clock.now()
             doc.pop("_next", None)
-            doc.pop("_ran", None)
+            stopped = doc["MonitoringScheduleStatus"] == "Stopped"  # an update does not start it
             doc.update({"MonitoringScheduleConfig": {**cfg, "MonitoringType": kind},
                         "MonitoringType": kind, "EndpointName": endpoint, "LastModifiedTime": now,
-                        "MonitoringScheduleStatus": "Pending"})
+                        "MonitoringScheduleStatus": "Stopped" if stopped else "Pending"})
             self._put(doc)
         return {"MonitoringScheduleArn": doc["MonitoringScheduleArn"]}
 
