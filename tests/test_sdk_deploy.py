@@ -180,16 +180,32 @@ def test_estimator_deploy_predict_csv_then_update_then_delete(trained, sdk, aws,
                                          r"initial_instance_count=3, instance_type=None"):
         predictor.update_endpoint(initial_instance_count=3)
 
-    # delete_model, then delete_endpoint (which deletes the current config, not the first one)
+    # a new model version rolled out with update_endpoint(model_name=...)
+    version2 = predictor.sagemaker_session.create_model(
+        f"{name[:50]}-v2", ROLE, {"Image": IMAGE_17, "ModelDataUrl": est.model_data})
+    quiet(predictor.update_endpoint, initial_instance_count=1, instance_type="ml.m5.xlarge",
+          model_name=version2)
+    third_config = sm.describe_endpoint(EndpointName=name)["EndpointConfigName"]
+    assert third_config != new_config
+    assert sm.describe_endpoint_config(EndpointConfigName=third_config)["ProductionVariants"][0][
+        "ModelName"] == version2
+    assert float(predictor.predict(list(features[0]))[0][0]) == pytest.approx(
+        expected(booster, features[:1])[0], rel=1e-5)
+
+    # delete_model deletes the model the endpoint now serves (version 2), then delete_endpoint
+    # deletes the current config only: the older configs and the first model stay, as in v2
     predictor.delete_model()
     with pytest.raises(ClientError, match="Could not find model"):
-        sm.describe_model(ModelName=name)
+        sm.describe_model(ModelName=version2)
+    assert sm.describe_model(ModelName=name)["ModelName"] == name
     predictor.delete_endpoint()
     with pytest.raises(ClientError, match="Could not find endpoint configuration"):
-        sm.describe_endpoint_config(EndpointConfigName=new_config)
+        sm.describe_endpoint_config(EndpointConfigName=third_config)
     sm.get_waiter("endpoint_deleted").wait(EndpointName=name,
                                            WaiterConfig={"Delay": 0.2, "MaxAttempts": 150})
-    sm.delete_endpoint_config(EndpointConfigName=name)
+    for config_name in (name, new_config):
+        sm.delete_endpoint_config(EndpointConfigName=config_name)
+    sm.delete_model(ModelName=name)
 
 
 # ---- Model.deploy --------------------------------------------------------------------------
