@@ -237,6 +237,12 @@ def test_only_an_approved_version_becomes_a_model(aws, name, artifact):
     sm.create_model(ModelName=f"{name}-p", ExecutionRoleArn=ROLE,
                     PrimaryContainer={"ModelPackageName": arn, "Environment": {"A": "1"}})
     assert sm.describe_model(ModelName=f"{name}-p")["PrimaryContainer"]["Image"] == IMAGE
+    bare = sm.create_model_package(ModelPackageGroupName=name,
+                                   ModelApprovalStatus="Approved")["ModelPackageArn"]
+    e = error(sm.create_model, ModelName=f"{name}-b", ExecutionRoleArn=ROLE,
+              Containers=[{"ModelPackageName": bare}])
+    assert e == {"Code": "ValidationException",
+                 "Message": f"Model package {bare} has no InferenceSpecification to deploy."}
     gone = f"{ARN}:model-package/{name}/7"
     e = error(sm.create_model, ModelName=f"{name}-x", ExecutionRoleArn=ROLE,
               Containers=[{"ModelPackageName": gone}])
@@ -278,3 +284,37 @@ def test_endpoint_serves_the_latest_approved_version(aws, name, two_models):
     finally:
         sm.delete_endpoint(EndpointName=name)
         sm.get_waiter("endpoint_deleted").wait(EndpointName=name, WaiterConfig=FAST)
+
+
+def test_registry_survives_a_restart(tmp_path):
+    """Versions, approvals and the version counter live in the cloud's database."""
+    import boto3
+
+    import labcloud
+
+    home = tmp_path / "home"
+
+    def client(conn):
+        return boto3.client("sagemaker", endpoint_url=conn.url, region_name=config.REGION,
+                            aws_access_key_id=config.ACCESS_KEY_ID,
+                            aws_secret_access_key=config.SECRET_ACCESS_KEY)
+    conn = labcloud.start(home, export=False, quiet=True)
+    try:
+        sm = client(conn)
+        sm.create_model_package_group(ModelPackageGroupName="kept")
+        for _ in range(2):
+            arn = sm.create_model_package(ModelPackageGroupName="kept")["ModelPackageArn"]
+        sm.update_model_package(ModelPackageArn=arn, ModelApprovalStatus="Approved")
+    finally:
+        labcloud.stop(home)
+    conn = labcloud.start(home, export=False, quiet=True)
+    try:
+        sm = client(conn)
+        listed = sm.list_model_packages(ModelPackageGroupName="kept")["ModelPackageSummaryList"]
+        assert [(s["ModelPackageVersion"], s["ModelApprovalStatus"]) for s in listed] == \
+            [(1, "PendingManualApproval"), (2, "Approved")]
+        sm.delete_model_package(ModelPackageName=arn)
+        assert sm.create_model_package(ModelPackageGroupName="kept")["ModelPackageArn"] == \
+            f"{ARN}:model-package/kept/3"
+    finally:
+        labcloud.stop(home)
