@@ -145,8 +145,8 @@ class CloudWatchService(CborService):
             point: dict = {"Timestamp": bucket, "Unit": unit}
             for name in stats:
                 point[name] = statistic(total, name)
-            if extended:
-                values = {name: statistic(total, name) for name in extended}
+            values = {name: statistic(total, name) for name in extended}
+            if any(v is not None for v in values.values()):  # none for statistic sets, as AWS
                 point["ExtendedStatistics"] = {k: v for k, v in values.items() if v is not None}
             datapoints.append(point)
         return {"Label": p["MetricName"], "Datapoints": datapoints}
