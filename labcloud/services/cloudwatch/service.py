@@ -133,15 +133,10 @@ class CloudWatchService(CborService):
                                      "reduce the datapoints requested by increasing Period, or "
                                      "decreasing the time range.")
         self.pending.flush()
-        rows = self.metrics.minutes(p["Namespace"], p["MetricName"],
-                                    dims_key(p.get("Dimensions") or []), p.get("Unit"), start, end)
-        buckets: dict[tuple[int, str], list[Aggregate]] = {}
-        for minute, unit, agg in rows:
-            bucket = start + (minute - start) // period * period
-            buckets.setdefault((bucket, unit), []).append(agg)
         datapoints = []
-        for (bucket, unit), parts in sorted(buckets.items()):
-            total = combined(parts)
+        for bucket, unit, total in self._periods(p["Namespace"], p["MetricName"],
+                                                 p.get("Dimensions"), p.get("Unit"), start, end,
+                                                 period, by_unit=True):
             point: dict = {"Timestamp": bucket, "Unit": unit}
             for name in stats:
                 point[name] = statistic(total, name)
@@ -159,19 +154,27 @@ class CloudWatchService(CborService):
 
     def _series(self, stat: dict, start: int, end: float) -> dict[int, float]:
         """{period start: value} of each period with data; units combined."""
-        metric, period = stat["Metric"], stat["Period"]
-        rows = self.metrics.minutes(metric["Namespace"], metric["MetricName"],
-                                    dims_key(metric.get("Dimensions") or []), stat.get("Unit"),
-                                    start, end)
-        buckets: dict[int, list[Aggregate]] = {}
-        for minute, _unit, agg in rows:
-            buckets.setdefault(start + (minute - start) // period * period, []).append(agg)
+        metric = stat["Metric"]
         series = {}
-        for bucket, parts in sorted(buckets.items()):
-            value = statistic(combined(parts), stat["Stat"])
+        for bucket, _unit, total in self._periods(metric["Namespace"], metric["MetricName"],
+                                                  metric.get("Dimensions"), stat.get("Unit"),
+                                                  start, end, stat["Period"], by_unit=False):
+            value = statistic(total, stat["Stat"])
             if value is not None:
                 series[bucket] = value
         return series
+
+    def _periods(self, namespace: str, metric: str, dimensions: list | None, unit: str | None,
+                 start: int, end: float, period: int, by_unit: bool):
+        """(period start, unit or None, aggregate) of each period from `start` that has data."""
+        buckets: dict[tuple[int, str | None], list[Aggregate]] = {}
+        for minute, row_unit, agg in self.metrics.minutes(namespace, metric,
+                                                          dims_key(dimensions or []), unit,
+                                                          start, end):
+            key = (start + (minute - start) // period * period, row_unit if by_unit else None)
+            buckets.setdefault(key, []).append(agg)
+        ordered = sorted(buckets.items(), key=lambda kv: (kv[0][0], kv[0][1] or ""))
+        return [(bucket, u, combined(parts)) for (bucket, u), parts in ordered]
 
     # ---- ListMetrics ------------------------------------------------------------------------
     def _list_metrics(self, p: dict) -> dict:
