@@ -184,8 +184,12 @@ def test_list_metrics_filters_and_pages(aws, name, cloud_now):
         [("CPU", (("Host", "a"),))]
     assert listed(Dimensions=[{"Name": "Rack"}]) == [("CPU", (("Host", "b"), ("Rack", "r1")))]
     assert listed(RecentlyActive="PT3H") == listed()
+    cw.put_metric_data(Namespace=name, MetricData=[
+        {"MetricName": "Old", "Value": 1, "Timestamp": now - timedelta(hours=4)}])
+    assert ("Old", ()) in listed() and ("Old", ()) not in listed(RecentlyActive="PT3H")
     assert cw.list_metrics(Namespace=name + "-none")["Metrics"] == []
-    # more than a page (500): NextToken, and the paginator follows it
+    # more than a page (500): NextToken, and the paginator follows it; this request is over
+    # 10 KB, so botocore sends it gzipped (PutMetricData's requestcompression)
     cw.put_metric_data(Namespace=name + "-many", MetricData=[
         {"MetricName": f"M{i:03d}", "Value": i, "Timestamp": now} for i in range(501)])
     first = cw.list_metrics(Namespace=name + "-many")
