@@ -75,6 +75,9 @@ class Instance:
                     writer.write(request)
                     async with asyncio.timeout(timeout):  # no Task per request, as wait_for makes
                         result = await _read_response(reader)
+                except TimeoutError:  # an OSError too, but the container is slow, not gone
+                    writer.close()
+                    raise
                 except (OSError, asyncio.IncompleteReadError, ValueError):
                     writer.close()
                     if fresh or attempt == 2:
