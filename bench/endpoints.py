@@ -19,7 +19,7 @@ with 1 and with 8 client threads, in turn, so drift in machine load hits all sid
 figures are medians over rounds (ratios are taken within a round, then the median). Also
 reported: CreateEndpoint -> InService, real seconds and seconds on the simulated clock.
 
-    .venv/bin/python bench/endpoints.py [--rounds 5] [--seconds 0.8] [--quick]
+    .venv/bin/python bench/endpoints.py [--rounds 4] [--seconds 0.6] [--quick]
 """
 from __future__ import annotations
 
@@ -234,6 +234,38 @@ def create_endpoints(url: str, model: Path) -> tuple[float, float]:
     return real, simulated
 
 
+def observer_costs(home: Path, n: int) -> dict[str, float]:
+    """Microseconds of the serving loop's time each runtime observer (CloudWatch metrics, data
+    capture, ...) takes per invocation, with capture off and at 100 %: measured in this process
+    on a Cloud of its own, since the server's loop cannot be timed from outside. What capture's
+    writer thread then costs shows in the labcloud+capture rows' server CPU."""
+    from labcloud.server.app import Cloud
+    from labcloud.services.sagemaker_runtime.invocation import Invocation
+
+    cloud = Cloud(home)
+    try:
+        observers = cloud.services["sagemaker-runtime"].observers
+        out = {}
+        for label, endpoint_config in (("off", {}), ("100 %", {"DataCaptureConfig": CAPTURE})):
+            records = [Invocation(endpoint="bench", variant="AllTraffic", instances=1,
+                                  time=time.time(), status=200, model_latency_us=400 + i % 300,
+                                  overhead_latency_us=200 + i % 150, request_body=ROW,
+                                  content_type="text/csv", accept=None, response_body=b"0.5\n",
+                                  response_content_type="text/csv", config=endpoint_config)
+                       for i in range(n)]
+            for observe in observers:
+                observe(records[0])  # starts its writer thread, if it has one
+            t = time.thread_time()
+            for record in records:
+                for observe in observers:
+                    observe(record)
+            out[label] = (time.thread_time() - t) / n * 1e6
+        out["observers"] = ", ".join(getattr(o, "__qualname__", repr(o)) for o in observers)
+        return out
+    finally:
+        cloud.stop()
+
+
 def wait_for_bare(port: int) -> None:
     """The bare server answers (so its start does not compete with CreateEndpoint for CPU)."""
     deadline = time.monotonic() + 60
@@ -264,7 +296,7 @@ def verdict(ok: bool) -> str:
 
 
 def report(results: dict, rounds: int, seconds: float, real: float, simulated: float,
-           load: tuple[float, float]) -> None:
+           load: tuple[float, float], observers: dict) -> None:
     med = statistics.median
     print(f"CreateEndpoint -> InService: {real:.2f} s real ({simulated:.0f} s on the simulated clock)")
     print(f"machine: {os.cpu_count()} cores, 1-min load average {load[0]:.1f} before, "
@@ -299,12 +331,15 @@ def report(results: dict, rounds: int, seconds: float, real: float, simulated: f
               f"throughput {med(r['rps'] / b['rps'] for r, b in zip(runs, base)):.2f}")
     print(f"goals (p50 overhead <= {P50_GOAL_MS:g} ms, throughput ratio >= {THROUGHPUT_GOAL:g}): "
           f"{sum(verdicts)}/{len(verdicts)} PASS")
+    print(f"runtime observers ({observers['observers']}) on the serving loop: "
+          f"{observers['off']:.1f} us per invocation with data capture off, "
+          f"{observers['100 %']:.1f} us with capture at 100 %")
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--rounds", type=int, default=5)
-    ap.add_argument("--seconds", type=float, default=0.8, help="per side and client count")
+    ap.add_argument("--rounds", type=int, default=4)
+    ap.add_argument("--seconds", type=float, default=0.6, help="per side and client count")
     ap.add_argument("--quick", action="store_true", help="one short round (a smoke test)")
     args = ap.parse_args()
     if args.quick:
@@ -336,11 +371,13 @@ def main() -> int:
                     for label, _, server, _ in SIDES:
                         results[(label, n)].append(measure(callers[label][:n], args.seconds,
                                                            pids[server]))
+            load_after = os.getloadavg()[0]
         finally:
             labcloud.stop(home)
             bare.terminate()
             bare.wait()
-    report(results, args.rounds, args.seconds, real, simulated, (load_before, os.getloadavg()[0]))
+        observers = observer_costs(tmp / "observers", 2000 if args.quick else 20000)
+    report(results, args.rounds, args.seconds, real, simulated, (load_before, load_after), observers)
     return 0
 
 
