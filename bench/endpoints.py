@@ -16,8 +16,11 @@ throughput >= half the bare server's) judge each labcloud side against the bare 
 the same client kind, in the same round. A third labcloud side runs an endpoint with data
 capture at 100 % (the runtime's observers doing their most work). Each round measures every side
 with 1 and with 8 client threads, in turn, so drift in machine load hits all sides alike; the
-figures are medians over rounds (ratios are taken within a round, then the median). Also
-reported: CreateEndpoint -> InService, real seconds and seconds on the simulated clock.
+figures are medians over rounds (ratios are taken within a round, then the median). Each row
+also gives the CPU time per request of the client process and of the server's processes, which
+a busy machine inflates far less than latency. Also reported: CreateEndpoint -> InService (real
+seconds and seconds on the simulated clock) and what the runtime's observers (CloudWatch
+metrics, data capture) cost the serving loop per invocation.
 
     .venv/bin/python bench/endpoints.py [--rounds 4] [--seconds 0.6] [--quick]
 """
@@ -131,19 +134,30 @@ def boto_callers(url: str, endpoint: str, n: int) -> list[Callable[[], None]]:
 
 
 TICK = os.sysconf("SC_CLK_TCK")
+SCHEDSTAT = Path("/proc/self/schedstat").exists()
 
 
 def cpu_seconds(pids: list[int]) -> float:
-    """User + system CPU of these processes so far (Linux /proc): a figure the machine's load
-    does not inflate the way it inflates wall-clock latency."""
-    total = 0
+    """CPU time of these processes so far (Linux /proc): a figure the machine's load does not
+    inflate the way it inflates wall-clock latency. The sum of every thread's schedstat
+    (nanoseconds; the servers' threads live as long as they do), else the processes' stat
+    (clock ticks of 10 ms: coarse for a short round)."""
+    total = 0.0
     for pid in pids:
         try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            if not SCHEDSTAT:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                total += (int(fields[11]) + int(fields[12])) / TICK
+                continue
+            tasks = os.listdir(f"/proc/{pid}/task")
         except OSError:
             continue
-        total += int(fields[11]) + int(fields[12])
-    return total / TICK
+        for task in tasks:
+            try:
+                total += int(Path(f"/proc/{pid}/task/{task}/schedstat").read_text().split()[0]) / 1e9
+            except OSError:  # the thread ended meanwhile
+                pass
+    return total
 
 
 def family(pid: int) -> list[int]:
