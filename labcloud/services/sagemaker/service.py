@@ -8,6 +8,7 @@ from .monitoring import MonitoringSchedules  # model monitor (issue 5)
 from .notebooks import NotebookInstances  # notebook instances (issue 3)
 from .processing import ProcessingJobs  # processing jobs (issue 5)
 from .registry import ModelRegistry  # model registry (issue 5)
+from .tags import Tags
 from .training import TrainingJobs
 from .transform import TransformJobs
 
@@ -52,7 +53,6 @@ class SageMakerService(JsonService):
         self.operation("CreateEndpoint")(self.endpoints.create)
         self.operation("DescribeEndpoint")(self.endpoints.describe)
         self.operation("ListEndpoints")(self.endpoints.list)
-        self.operation("DeleteEndpoint")(self.endpoints.delete)
         self.operation("UpdateEndpoint")(self.endpoints.update)
         self.operation("UpdateEndpointWeightsAndCapacities")(self.endpoints.update_weights)
         self.processing = ProcessingJobs(cloud)  # processing jobs (issue 5)
@@ -68,12 +68,19 @@ class SageMakerService(JsonService):
             self.operation(op + "DataQualityJobDefinition")(
                 getattr(self.monitoring.job_definitions, op.lower()))
         self.operation("ListDataQualityJobDefinitions")(self.monitoring.job_definitions.list)
+        # an endpoint a monitoring schedule watches cannot be deleted (issue 5)
         self.operation("DeleteEndpoint")(self.monitoring.guard_endpoint_delete(self.endpoints.delete))
 
         self.notebooks = NotebookInstances(cloud)  # notebook instances (issue 3)
         for op in ("Create", "Describe", "List", "Start", "Stop", "Delete", "Update"):
             suffix = "NotebookInstances" if op == "List" else "NotebookInstance"
             self.operation(op + suffix)(getattr(self.notebooks, op.lower()))
+        self.tags = Tags(cloud)  # last: it wraps every Create* registered above that takes Tags
+        self.tags.record_creates(self)
+        self.operation("AddTags")(self.tags.add)
+        self.operation("ListTags")(self.tags.list)
+        self.operation("DeleteTags")(self.tags.delete)
+
     def resume(self) -> None:
         self.training.resume()
         self.transform.resume()
