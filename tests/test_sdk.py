@@ -141,10 +141,23 @@ def test_image_uris_errors(sdk):
     with pytest.raises(ValueError, match=r"^Unsupported xgboost version: None\."):
         sdk.image_uris.retrieve("xgboost", "us-east-1")
     with pytest.raises(ValueError, match=r"^Unsupported framework: tensorflow\. .*Supported "
-                       r"framework\(s\): xgboost\.$"):
+                       r"framework\(s\): xgboost, model-monitor\.$"):
         sdk.image_uris.retrieve("tensorflow", "us-east-1", "2.13")
     with pytest.raises(ValueError, match=r"^Unsupported region: mars-north-1\. "):
         sdk.image_uris.retrieve("xgboost", "mars-north-1", "1.7-1")
+
+
+def test_image_uris_model_monitor(sdk):
+    """The analyzer image, untagged as v2 returns it, is one the registry resolves."""
+    from labcloud.images.registry import resolve
+    uri = sdk.image_uris.retrieve("model-monitor", "us-east-1")
+    assert uri == "156813124566.dkr.ecr.us-east-1.amazonaws.com/sagemaker-model-monitor-analyzer"
+    assert resolve(uri) is not None
+    assert sdk.image_uris.retrieve("model-monitor", "eu-west-1") == \
+        "468650794304.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-model-monitor-analyzer"
+    assert sdk.image_uris.retrieve("model-monitor") == uri  # the session's region
+    with pytest.raises(ValueError, match=r"^Unsupported region: mars-north-1\. "):
+        sdk.image_uris.retrieve("model-monitor", "mars-north-1")
 
 
 # ---- inputs and v1 names -------------------------------------------------------------------
