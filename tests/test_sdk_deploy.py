@@ -417,6 +417,36 @@ def test_endpoint_from_production_variants_two_weighted_variants(trained, sdk, a
     assert sm.list_models(NameContains=name)["Models"] == []
 
 
+def test_update_endpoint_keeps_the_config_tags(trained, sdk, aws, endpoints, name,
+                                               session):  # noqa: F811
+    """As v2: the new config takes the old config's tags (ListTags), or the tags given."""
+    from labcloud.sdk.session import production_variant
+    est = trained[0]
+    session.create_model(name, ROLE, {"Image": IMAGE_17, "ModelDataUrl": est.model_data})
+    team = [{"Key": "course", "Value": "mlprod"}, {"Key": "team", "Value": "a"}]
+    quiet(session.endpoint_from_production_variants, name,
+          [production_variant(name, "ml.m5.large", 1)], tags=team)
+    endpoints.append(name)
+    sm = aws("sagemaker")
+
+    def config_tags():
+        current = sm.describe_endpoint(EndpointName=name)["EndpointConfigName"]
+        arn = sm.describe_endpoint_config(EndpointConfigName=current)["EndpointConfigArn"]
+        return current, sm.list_tags(ResourceArn=arn)["Tags"]
+    assert config_tags() == (name, team)
+    predictor = sdk.predictor.Predictor(name, session)
+    quiet(predictor.update_endpoint, initial_instance_count=1, instance_type="ml.m5.xlarge")
+    second, tags = config_tags()
+    assert second != name and tags == team
+    quiet(predictor.update_endpoint, tags=[{"Key": "team", "Value": "b"}])
+    third, tags = config_tags()
+    assert third not in (name, second) and tags == [{"Key": "team", "Value": "b"}]
+    predictor.delete_endpoint()
+    for config_name in (name, second):
+        sm.delete_endpoint_config(EndpointConfigName=config_name)
+    predictor.delete_model()
+
+
 # ---- v1 names ------------------------------------------------------------------------------
 def test_v1_names_work_with_v2_warnings(trained, sdk, aws, endpoints, caplog,
                                         session):  # noqa: F811

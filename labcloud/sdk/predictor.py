@@ -110,9 +110,10 @@ class Predictor:
         """Move the endpoint to a new endpoint config, without downtime.
 
         Calls: DescribeEndpoint and DescribeEndpointConfig (the current models), then
-        DescribeEndpointConfig + CreateEndpointConfig of `<current config>-<timestamp>` (the
-        current one, with one new AllTraffic variant if a count, type or model is given, and the
-        new data capture config if given), then DescribeEndpoint + UpdateEndpoint, and with
+        DescribeEndpointConfig, ListTags (unless `tags` are given) + CreateEndpointConfig of
+        `<current config>-<timestamp>` (the current one, with one new AllTraffic variant if a
+        count, type or model is given, the new data capture config if given, and `tags` or the
+        current config's tags), then DescribeEndpoint + UpdateEndpoint, and with
         `wait`, DescribeEndpoint until InService ('-' per poll, then '!')."""
         production_variants = None
         current_model_names = self._get_model_names()

@@ -291,22 +291,36 @@ class Session:
         one: the same, except what is given here. (An endpoint config cannot be changed; to
         change an endpoint you make a new config and UpdateEndpoint to it.)
 
-        v2 also copies the old config's tags (sagemaker:ListTags); labcloud keeps no tags on
-        endpoint configs, so only `new_tags` are sent."""
+        Tags: `new_tags`, else the existing config's own (ListTags, as v2), so a config made by
+        update_endpoint keeps the tags a team's cost report or clean-up script looks for."""
         LOGGER.info("Creating endpoint-config with name %s", new_config_name)
         existing = self.sagemaker_client.describe_endpoint_config(
             EndpointConfigName=existing_config_name)
         request: dict = {"EndpointConfigName": new_config_name,
                          "ProductionVariants": (new_production_variants
                                                 or existing["ProductionVariants"])}
-        if new_tags:
-            request["Tags"] = new_tags
+        request_tags = new_tags or self.list_tags(existing["EndpointConfigArn"])
+        if request_tags:
+            request["Tags"] = request_tags
         if new_kms_key is not None or existing.get("KmsKeyId") is not None:
             request["KmsKeyId"] = new_kms_key or existing.get("KmsKeyId")
         capture = new_data_capture_config_dict or existing.get("DataCaptureConfig")
         if capture is not None:
             request["DataCaptureConfig"] = capture
         self.sagemaker_client.create_endpoint_config(**request)
+
+    def list_tags(self, resource_arn: str, max_results: int = 50) -> list[dict]:
+        """Every tag of the resource (ListTags, page after page), without the reserved `aws:`
+        ones, which a Create* call may not be given back. (v2 reads the next page's token as
+        `nextToken`, which ListTags never returns, so it reads one page; this reads them all.)"""
+        tags: list[dict] = []
+        request = {"ResourceArn": resource_arn, "MaxResults": max_results}
+        while True:
+            response = self.sagemaker_client.list_tags(**request)
+            tags.extend(response["Tags"])
+            if not response.get("NextToken"):
+                return [t for t in tags if "aws:" not in t["Key"]]
+            request["NextToken"] = response["NextToken"]
 
     def create_endpoint(self, endpoint_name: str, config_name: str,
                         tags: list[dict] | None = None, wait: bool = True) -> str:
