@@ -18,6 +18,7 @@ from botocore.exceptions import ClientError
 
 import labcloud
 from labcloud import config
+from conftest import wait_for_job
 from test_endpoints import FAST, variant
 from test_training_jobs import IMAGE, make_csv, train_model
 
@@ -79,13 +80,7 @@ def processing_params(name: str, source: str, output: str, *, header: bool = Tru
 
 
 def wait_job(sm, name: str, timeout: float = 90) -> dict:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        job = sm.describe_processing_job(ProcessingJobName=name)
-        if job["ProcessingJobStatus"] in ("Completed", "Failed", "Stopped"):
-            return job
-        time.sleep(0.1)
-    raise AssertionError(f"processing job {name} still {job['ProcessingJobStatus']}")
+    return wait_for_job(sm, "Processing", name, timeout)
 
 
 def read_json(s3, uri: str) -> dict:
@@ -741,3 +736,17 @@ def test_schedules_survive_a_restart(trained, tmp_path):
         assert run["FailureReason"] == "Job inputs had no data"
     finally:
         labcloud.stop(home)
+
+
+def test_execution_job_inputs_use_the_models_data_types(aws, cloud, endpoint, baseline, name):
+    """The processing job behind an execution describes its baseline inputs with an
+    S3DataType of botocore's ProcessingS3DataType enum (S3Prefix | ManifestFile)."""
+    sm = aws("sagemaker")
+    run, _ = run_now(aws, cloud, endpoint, baseline, name, people(100, 41))
+    assert run["MonitoringExecutionStatus"] != "Failed", run.get("FailureReason")
+    job = sm.describe_processing_job(ProcessingJobName=run["ProcessingJobArn"].split("/")[-1])
+    allowed = sm.meta.service_model.shape_for("ProcessingS3DataType").enum
+    inputs = {i["InputName"]: i["S3Input"] for i in job["ProcessingInputs"]}
+    assert inputs["constraints"]["S3Uri"] == baseline["constraints"]
+    assert inputs["stats"]["S3Uri"] == baseline["statistics"]
+    assert {i["S3DataType"] for i in inputs.values()} <= set(allowed)

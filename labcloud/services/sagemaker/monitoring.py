@@ -446,8 +446,9 @@ class MonitoringSchedules:
             uri = (baseline.get(field) or {}).get("S3Uri")
             if uri:
                 path = f"/opt/ml/processing/baseline/{folder}"
+                # S3Prefix: ProcessingS3DataType has no S3Object (a key is its own prefix)
                 inputs.append({"InputName": folder, "S3Input": {
-                    "S3Uri": uri, "LocalPath": path, "S3DataType": "S3Object",
+                    "S3Uri": uri, "LocalPath": path, "S3DataType": "S3Prefix",
                     "S3InputMode": "File", "S3DataDistributionType": "FullyReplicated"}})
                 environment[variable] = f"{path}/{uri.rstrip('/').rsplit('/', 1)[-1]}"
         out = definition["MonitoringOutputConfig"]["MonitoringOutputs"][0]["S3Output"]
