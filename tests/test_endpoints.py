@@ -385,3 +385,30 @@ def test_restart_brings_in_service_endpoints_back(model, tmp_path):
         assert out["InvokedProductionVariant"] == "AllTraffic"
     finally:
         labcloud.stop(home)
+
+
+def test_restart_serves_an_endpoint_whose_model_was_deleted(model, own_cloud):
+    """DeleteModel does not touch a running endpoint on AWS (its instances hold the model); a
+    restarted labcloud brings such an endpoint back too, instead of failing it."""
+    own_cloud.start()
+    s3, sm = own_cloud("s3"), own_cloud("sagemaker")
+    s3.create_bucket(Bucket="restart")
+    s3.put_object(Bucket="restart", Key="model.tar.gz", Body=model["artifact"])
+    sm.create_model(ModelName="gone", ExecutionRoleArn=config.EXECUTION_ROLE_ARN,
+                    PrimaryContainer={"Image": IMAGE, "ModelDataUrl": "s3://restart/model.tar.gz"})
+    deploy(sm, "orphan", [variant("AllTraffic", "gone")])
+    sm.delete_model(ModelName="gone")
+    own_cloud.restart()
+    sm, rt = own_cloud("sagemaker"), own_cloud("sagemaker-runtime")
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            out = rt.invoke_endpoint(EndpointName="orphan", ContentType="text/csv", Body=ROW)
+            break
+        except ClientError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
+    assert out["InvokedProductionVariant"] == "AllTraffic"
+    d = sm.describe_endpoint(EndpointName="orphan")
+    assert d["EndpointStatus"] == "InService" and "FailureReason" not in d

@@ -152,11 +152,14 @@ class Endpoints:
             raise not_found(name)
         return doc
 
-    def _resolve(self, cfg: dict) -> tuple[dict, dict]:
+    def _resolve(self, cfg: dict, kept: dict | None = None) -> tuple[dict, dict]:
+        """The models of `cfg`'s variants and their images. `kept` is the endpoint's own copy
+        (`_models`): its instances hold their model, so a DeleteModel after deployment does not
+        stop a restarted server from bringing the endpoint back, as on AWS."""
         from ...images.registry import resolve
         models, images = {}, {}
         for v in cfg["ProductionVariants"]:
-            model = self.models.get(v["ModelName"])
+            model = (kept or {}).get(v["ModelName"]) or self.models.get(v["ModelName"])
             container = model.get("PrimaryContainer") or model["Containers"][0]
             models[v["ModelName"]] = model
             images[v["ModelName"]] = resolve(container["Image"])
@@ -177,7 +180,7 @@ class Endpoints:
                    "EndpointConfigName": cfg["EndpointConfigName"],
                    "ProductionVariants": self._summaries(cfg, images, now, status="Creating"),
                    "EndpointStatus": "Creating", "CreationTime": now, "LastModifiedTime": now,
-                   "_config": cfg, "_segments": []}
+                   "_config": cfg, "_models": models, "_segments": []}
             if not self.docs.insert(name, arn, doc, status="Creating", created=now):
                 raise AWSError("ValidationException", "Cannot create already existing endpoint "
                                f'"{arn}".')
@@ -360,7 +363,7 @@ class Endpoints:
             self._close_segments(doc, now)
             self._open_segments(doc, cfg, now)
             doc.update(EndpointStatus="InService", LastModifiedTime=now,
-                       EndpointConfigName=cfg["EndpointConfigName"], _config=cfg,
+                       EndpointConfigName=cfg["EndpointConfigName"], _config=cfg, _models=models,
                        ProductionVariants=self._summaries(cfg, images, now))
             self._put(doc)
         if old is not None:
@@ -478,7 +481,7 @@ class Endpoints:
             if status == "Creating":
                 try:
                     cfg = doc["_config"]
-                    models, images = self._resolve(cfg)
+                    models, images = self._resolve(cfg, doc.get("_models"))
                 except AWSError as err:
                     self._fail(doc, str(err.message))
                     continue
@@ -488,17 +491,17 @@ class Endpoints:
             doc["EndpointStatus"] = "InService"
             self._put(doc)
             self.restoring.add(name)
-            self._spawn(self._restore, name, doc["_config"])
+            self._spawn(self._restore, name, doc["_config"], doc.get("_models"))
 
-    def _restore(self, name: str, cfg: dict) -> None:
+    def _restore(self, name: str, cfg: dict, kept: dict | None) -> None:
         try:
-            self._restore_fleet(name, cfg)
+            self._restore_fleet(name, cfg, kept)
         finally:
             self.restoring.discard(name)
 
-    def _restore_fleet(self, name: str, cfg: dict) -> None:
+    def _restore_fleet(self, name: str, cfg: dict, kept: dict | None) -> None:
         try:
-            models, images = self._resolve(cfg)
+            models, images = self._resolve(cfg, kept)
             fleet = Fleet(self.cloud, name, cfg, models, images)
             fleet.start()
         except (AWSError, FleetError) as err:
