@@ -412,3 +412,23 @@ def test_restart_serves_an_endpoint_whose_model_was_deleted(model, own_cloud):
     assert out["InvokedProductionVariant"] == "AllTraffic"
     d = sm.describe_endpoint(EndpointName="orphan")
     assert d["EndpointStatus"] == "InService" and "FailureReason" not in d
+
+
+def test_a_variant_of_instances_cannot_scale_to_zero(aws, model, name):
+    """DesiredInstanceCount 0 is for inference-component endpoints; a variant of instances is
+    refused (it used to be accepted, and every request then waited for an instance)."""
+    sm, rt = aws("sagemaker"), aws("sagemaker-runtime")
+    deploy(sm, name, [variant("A", model["a"]), variant("B", model["b"])])
+    assert error(sm.update_endpoint_weights_and_capacities, EndpointName=name,
+                 DesiredWeightsAndCapacities=[{"VariantName": "A", "DesiredWeight": 1},
+                                              {"VariantName": "B", "DesiredInstanceCount": 0}]) == {
+        "Code": "ValidationException",
+        "Message": "1 validation error detected: Value '0' at 'desiredWeightsAndCapacities.2."
+                   "member.desiredInstanceCount' failed to satisfy constraint: Member must have "
+                   "value greater than or equal to 1"}
+    d = sm.describe_endpoint(EndpointName=name)
+    assert d["EndpointStatus"] == "InService"
+    assert [v["DesiredInstanceCount"] for v in d["ProductionVariants"]] == [1, 1]
+    out = rt.invoke_endpoint(EndpointName=name, ContentType="text/csv", Body=ROW, TargetVariant="B")
+    assert out["InvokedProductionVariant"] == "B"
+    sm.delete_endpoint(EndpointName=name)

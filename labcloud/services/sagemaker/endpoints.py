@@ -22,6 +22,7 @@ from ...compute import capture
 from ...compute.fleet import Fleet, FleetError, launch_seconds
 from ...server.errors import AWSError
 from ...server.state import Resources
+from ...server.validation import format_violations
 from .listing import list_page
 
 if TYPE_CHECKING:
@@ -272,6 +273,15 @@ class Endpoints:
                     raise AWSError("ValidationException", "Either DesiredWeight or "
                                    "DesiredInstanceCount must be specified for variant "
                                    f"{d['VariantName']}.")
+            # the model's minimum of 0 is for inference-component endpoints (scale to zero); a
+            # variant of instances keeps at least one, as the model's minimum was before them
+            # (with none, every request would wait for an instance that never comes)
+            empty = [f"Value '{d['DesiredInstanceCount']}' at 'desiredWeightsAndCapacities.{i}."
+                     "member.desiredInstanceCount' failed to satisfy constraint: Member must have "
+                     "value greater than or equal to 1"
+                     for i, d in enumerate(desired, start=1) if d.get("DesiredInstanceCount", 1) < 1]
+            if empty:
+                raise AWSError("ValidationException", format_violations(empty))
             grow: Counter = Counter()
             by_name = {v["VariantName"]: v for v in doc["_config"]["ProductionVariants"]}
             for d in desired:
