@@ -13,7 +13,6 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-import labcloud
 from labcloud import config
 from conftest import run_aws_cli
 from test_endpoints import ROW, deploy, model, variant  # noqa: F401 (model: a fixture)
@@ -412,37 +411,30 @@ def test_endpoint_metrics_per_variant(aws, model, name, cloud_now):  # noqa: F81
     sm.delete_endpoint(EndpointName=name)
 
 
-def test_metrics_survive_a_restart(model, tmp_path):  # noqa: F811
-    home = tmp_path / "home"
-    conn = labcloud.start(home, export=False, quiet=True)
-    try:
-        kw = dict(endpoint_url=conn.url, region_name=config.REGION,
-                  aws_access_key_id=config.ACCESS_KEY_ID, aws_secret_access_key=config.SECRET_ACCESS_KEY)
-        s3, sm = boto3.client("s3", **kw), boto3.client("sagemaker", **kw)
-        rt, cw = boto3.client("sagemaker-runtime", **kw), boto3.client("cloudwatch", **kw)
-        s3.create_bucket(Bucket="metrics")
-        s3.put_object(Bucket="metrics", Key="model.tar.gz", Body=model["artifact"])
-        sm.create_model(ModelName="m", ExecutionRoleArn=config.EXECUTION_ROLE_ARN,
-                        PrimaryContainer={"Image": IMAGE, "ModelDataUrl":
-                                          "s3://metrics/model.tar.gz"})
-        deploy(sm, "kept", [variant("AllTraffic", "m")])
-        start = _now(conn) - 60
-        cw.put_metric_data(Namespace="Course", MetricData=[{"MetricName": "Score", "Value": 7}])
-        for _ in range(5):
-            rt.invoke_endpoint(EndpointName="kept", ContentType="text/csv", Body=ROW)
-        labcloud.stop(home)  # at once: the last counts are still in memory when it stops
-        conn = labcloud.start(home, export=False, quiet=True)
-        cw = boto3.client("cloudwatch", **{**kw, "endpoint_url": conn.url})
-        end = _now(conn) + 60
-        query = dict(StartTime=start, EndTime=end, Period=600, Statistics=["Sum"])
-        points = cw.get_metric_statistics(Namespace=SM, MetricName="Invocations", Dimensions=[
-            {"Name": "EndpointName", "Value": "kept"}, {"Name": "VariantName",
-                                                        "Value": "AllTraffic"}], **query)
-        assert sum(p["Sum"] for p in points["Datapoints"]) == 5
-        points = cw.get_metric_statistics(Namespace="Course", MetricName="Score", **query)
-        assert [p["Sum"] for p in points["Datapoints"]] == [7]
-    finally:
-        labcloud.stop(home)
+def test_metrics_survive_a_restart(model, own_cloud):  # noqa: F811
+    conn = own_cloud.start()
+    s3, sm = own_cloud("s3"), own_cloud("sagemaker")
+    rt, cw = own_cloud("sagemaker-runtime"), own_cloud("cloudwatch")
+    s3.create_bucket(Bucket="metrics")
+    s3.put_object(Bucket="metrics", Key="model.tar.gz", Body=model["artifact"])
+    sm.create_model(ModelName="m", ExecutionRoleArn=config.EXECUTION_ROLE_ARN,
+                    PrimaryContainer={"Image": IMAGE, "ModelDataUrl":
+                                      "s3://metrics/model.tar.gz"})
+    deploy(sm, "kept", [variant("AllTraffic", "m")])
+    start = _now(conn) - 60
+    cw.put_metric_data(Namespace="Course", MetricData=[{"MetricName": "Score", "Value": 7}])
+    for _ in range(5):
+        rt.invoke_endpoint(EndpointName="kept", ContentType="text/csv", Body=ROW)
+    conn = own_cloud.restart()  # at once: the last counts are still in memory when it stops
+    cw = own_cloud("cloudwatch")
+    end = _now(conn) + 60
+    query = dict(StartTime=start, EndTime=end, Period=600, Statistics=["Sum"])
+    points = cw.get_metric_statistics(Namespace=SM, MetricName="Invocations", Dimensions=[
+        {"Name": "EndpointName", "Value": "kept"}, {"Name": "VariantName",
+                                                    "Value": "AllTraffic"}], **query)
+    assert sum(p["Sum"] for p in points["Datapoints"]) == 5
+    points = cw.get_metric_statistics(Namespace="Course", MetricName="Score", **query)
+    assert [p["Sum"] for p in points["Datapoints"]] == [7]
 
 
 def _now(conn) -> float:

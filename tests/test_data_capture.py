@@ -9,11 +9,9 @@ import time
 import uuid
 from datetime import datetime, timezone
 
-import boto3
 import pytest
 from botocore.exceptions import ParamValidationError
 
-import labcloud
 from labcloud import config
 from test_endpoints import FAST, ROW, error, variant
 from test_training_jobs import IMAGE, train_model
@@ -313,47 +311,37 @@ def test_nothing_lost_when_deleted_right_after_invoking(aws, model, name, bucket
     assert all(KEY.fullmatch(k)["prefix"] == "" for k, _, _ in found)  # bucket-only destination
 
 
-def test_update_delete_and_stop_each_write_what_is_queued(model, tmp_path, monkeypatch):
+def test_update_delete_and_stop_each_write_what_is_queued(model, own_cloud, monkeypatch):
     """A server whose writer would wait an hour: what reaches S3 was written by the flush of
     the UpdateEndpoint that retired the fleet, of the DeleteEndpoint, and of the server stop."""
     monkeypatch.setenv("LABCLOUD_CAPTURE_FLUSH_SECONDS", "3600")
-    home = tmp_path / "home"
-    conn = labcloud.start(home, export=False, quiet=True)
-    try:
-        kw = dict(region_name=config.REGION, aws_access_key_id=config.ACCESS_KEY_ID,
-                  aws_secret_access_key=config.SECRET_ACCESS_KEY)
-        s3 = boto3.client("s3", endpoint_url=conn.url, **kw)
-        sm = boto3.client("sagemaker", endpoint_url=conn.url, **kw)
-        rt = boto3.client("sagemaker-runtime", endpoint_url=conn.url, **kw)
-        s3.create_bucket(Bucket="flush")
-        s3.put_object(Bucket="flush", Key="model.tar.gz", Body=model["artifact"])
-        sm.create_model(ModelName="m", ExecutionRoleArn=config.EXECUTION_ROLE_ARN,
-                        PrimaryContainer={"Image": IMAGE, "ModelDataUrl": "s3://flush/model.tar.gz"})
-        deploy_capturing(sm, "updated", "m", dcc("s3://flush/updated"))
-        deploy_capturing(sm, "deleted", "m", dcc("s3://flush/deleted"), wait_for=False)
-        deploy_capturing(sm, "stopped", "m", dcc("s3://flush/stopped"), wait_for=False)
-        for endpoint in ("deleted", "stopped"):
-            sm.get_waiter("endpoint_in_service").wait(EndpointName=endpoint, WaiterConfig=FAST)
-        for endpoint in ("updated", "deleted"):
-            for _ in range(5):
-                rt.invoke_endpoint(EndpointName=endpoint, ContentType="text/csv", Body=ROW)
-        time.sleep(1.0)
-        assert captured(s3, "flush", "updated/") == []  # the writer is asleep
-
-        sm.create_endpoint_config(EndpointConfigName="updated-2", ProductionVariants=[
-            variant("AllTraffic", "m")], DataCaptureConfig=dcc("s3://flush/updated"))
-        sm.update_endpoint(EndpointName="updated", EndpointConfigName="updated-2")
-        sm.get_waiter("endpoint_in_service").wait(EndpointName="updated", WaiterConfig=FAST)
-        assert len(captured(s3, "flush", "updated/")) == 5
-        delete_and_wait(sm, "deleted")
-        assert len(captured(s3, "flush", "deleted/")) == 5
+    own_cloud.start()
+    s3, sm, rt = own_cloud("s3"), own_cloud("sagemaker"), own_cloud("sagemaker-runtime")
+    s3.create_bucket(Bucket="flush")
+    s3.put_object(Bucket="flush", Key="model.tar.gz", Body=model["artifact"])
+    sm.create_model(ModelName="m", ExecutionRoleArn=config.EXECUTION_ROLE_ARN,
+                    PrimaryContainer={"Image": IMAGE, "ModelDataUrl": "s3://flush/model.tar.gz"})
+    deploy_capturing(sm, "updated", "m", dcc("s3://flush/updated"))
+    deploy_capturing(sm, "deleted", "m", dcc("s3://flush/deleted"), wait_for=False)
+    deploy_capturing(sm, "stopped", "m", dcc("s3://flush/stopped"), wait_for=False)
+    for endpoint in ("deleted", "stopped"):
+        sm.get_waiter("endpoint_in_service").wait(EndpointName=endpoint, WaiterConfig=FAST)
+    for endpoint in ("updated", "deleted"):
         for _ in range(5):
-            rt.invoke_endpoint(EndpointName="stopped", ContentType="text/csv", Body=ROW)
-        time.sleep(1.0)
-        assert captured(s3, "flush", "stopped/") == []
-        labcloud.stop(home)
-        conn = labcloud.start(home, export=False, quiet=True)
-        s3 = boto3.client("s3", endpoint_url=conn.url, **kw)
-        assert len(captured(s3, "flush", "stopped/")) == 5
-    finally:
-        labcloud.stop(home)
+            rt.invoke_endpoint(EndpointName=endpoint, ContentType="text/csv", Body=ROW)
+    time.sleep(1.0)
+    assert captured(s3, "flush", "updated/") == []  # the writer is asleep
+
+    sm.create_endpoint_config(EndpointConfigName="updated-2", ProductionVariants=[
+        variant("AllTraffic", "m")], DataCaptureConfig=dcc("s3://flush/updated"))
+    sm.update_endpoint(EndpointName="updated", EndpointConfigName="updated-2")
+    sm.get_waiter("endpoint_in_service").wait(EndpointName="updated", WaiterConfig=FAST)
+    assert len(captured(s3, "flush", "updated/")) == 5
+    delete_and_wait(sm, "deleted")
+    assert len(captured(s3, "flush", "deleted/")) == 5
+    for _ in range(5):
+        rt.invoke_endpoint(EndpointName="stopped", ContentType="text/csv", Body=ROW)
+    time.sleep(1.0)
+    assert captured(s3, "flush", "stopped/") == []
+    own_cloud.restart()
+    assert len(captured(own_cloud("s3"), "flush", "stopped/")) == 5

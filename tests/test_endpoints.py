@@ -16,7 +16,6 @@ import pytest
 import xgboost as xgb
 from botocore.exceptions import ClientError, WaiterError
 
-import labcloud
 from labcloud import config
 from test_training_jobs import IMAGE, train_model
 
@@ -355,36 +354,29 @@ def test_failed_endpoint(aws, model, name):
     sm.get_waiter("endpoint_deleted").wait(EndpointName=name, WaiterConfig=FAST)
 
 
-def test_restart_brings_in_service_endpoints_back(model, tmp_path):
-    home = tmp_path / "home"
-    conn = labcloud.start(home, export=False, quiet=True)
-    try:
-        kw = dict(endpoint_url=conn.url, region_name=config.REGION,
-                  aws_access_key_id=config.ACCESS_KEY_ID, aws_secret_access_key=config.SECRET_ACCESS_KEY)
-        s3, sm = boto3.client("s3", **kw), boto3.client("sagemaker", **kw)
-        s3.create_bucket(Bucket="restart")
-        s3.put_object(Bucket="restart", Key="model.tar.gz", Body=model["artifact"])
-        sm.create_model(ModelName="m", ExecutionRoleArn=config.EXECUTION_ROLE_ARN,
-                        PrimaryContainer={"Image": IMAGE, "ModelDataUrl": "s3://restart/model.tar.gz"})
-        deploy(sm, "kept", [variant("AllTraffic", "m")])
-        labcloud.stop(home)
-        assert _serving_pids(home, "kept") == []
-        conn = labcloud.start(home, export=False, quiet=True)
-        kw["endpoint_url"] = conn.url
-        sm, rt = boto3.client("sagemaker", **kw), boto3.client("sagemaker-runtime", **kw)
-        assert sm.describe_endpoint(EndpointName="kept")["EndpointStatus"] == "InService"
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                out = rt.invoke_endpoint(EndpointName="kept", ContentType="text/csv", Body=ROW)
-                break
-            except ClientError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.1)
-        assert out["InvokedProductionVariant"] == "AllTraffic"
-    finally:
-        labcloud.stop(home)
+def test_restart_brings_in_service_endpoints_back(model, own_cloud):
+    own_cloud.start()
+    s3, sm = own_cloud("s3"), own_cloud("sagemaker")
+    s3.create_bucket(Bucket="restart")
+    s3.put_object(Bucket="restart", Key="model.tar.gz", Body=model["artifact"])
+    sm.create_model(ModelName="m", ExecutionRoleArn=config.EXECUTION_ROLE_ARN,
+                    PrimaryContainer={"Image": IMAGE, "ModelDataUrl": "s3://restart/model.tar.gz"})
+    deploy(sm, "kept", [variant("AllTraffic", "m")])
+    own_cloud.stop()
+    assert _serving_pids(own_cloud.home, "kept") == []
+    own_cloud.start()
+    sm, rt = own_cloud("sagemaker"), own_cloud("sagemaker-runtime")
+    assert sm.describe_endpoint(EndpointName="kept")["EndpointStatus"] == "InService"
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            out = rt.invoke_endpoint(EndpointName="kept", ContentType="text/csv", Body=ROW)
+            break
+        except ClientError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
+    assert out["InvokedProductionVariant"] == "AllTraffic"
 
 
 def test_restart_serves_an_endpoint_whose_model_was_deleted(model, own_cloud):

@@ -1,11 +1,11 @@
 """IAM role policies through real boto3 against the real server, the permission evaluator, and
 training jobs that fail the way AWS fails when their role may not read or write S3."""
 import json
-import time
 
 import pytest
 
 from labcloud import config
+from conftest import wait_for_job
 from labcloud.services.iam.policies import MANAGED_POLICIES, can
 
 IMAGE = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1"
@@ -172,13 +172,7 @@ def job(name, bucket, role_arn):
 
 def run(sm, spec, timeout=120):
     sm.create_training_job(**spec)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        d = sm.describe_training_job(TrainingJobName=spec["TrainingJobName"])
-        if d["TrainingJobStatus"] in ("Completed", "Failed", "Stopped"):
-            return d
-        time.sleep(0.2)
-    raise AssertionError("job did not finish")
+    return wait_for_job(sm, "Training", spec["TrainingJobName"], timeout)
 
 
 @pytest.fixture
@@ -235,13 +229,7 @@ def run_transform(sm, name, model, bucket, timeout=120):
                         "ContentType": "text/csv", "SplitType": "Line"},
         TransformOutput={"S3OutputPath": f"s3://{bucket}/batch", "AssembleWith": "Line"},
         TransformResources={"InstanceType": "ml.m5.large", "InstanceCount": 1})
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        d = sm.describe_transform_job(TransformJobName=name)
-        if d["TransformJobStatus"] in ("Completed", "Failed", "Stopped"):
-            return d
-        time.sleep(0.2)
-    raise AssertionError("transform job did not finish")
+    return wait_for_job(sm, "Transform", name, timeout)
 
 
 def test_transform_job_reads_and_writes_as_its_models_role(aws, iam, role, name, data_bucket):

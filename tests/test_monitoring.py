@@ -11,12 +11,10 @@ import time
 import urllib.request
 from datetime import datetime, timezone
 
-import boto3
 import numpy as np
 import pytest
 from botocore.exceptions import ClientError
 
-import labcloud
 from labcloud import config
 from conftest import wait_for_job
 from test_endpoints import FAST, variant
@@ -707,35 +705,27 @@ def test_data_quality_job_definition_drives_a_schedule(aws, cloud, endpoint, bas
     assert e["Code"] == "ResourceNotFound"
 
 
-def test_schedules_survive_a_restart(trained, tmp_path):
+def test_schedules_survive_a_restart(trained, own_cloud):
     """A restarted server brings its schedules back and their scheduler runs again."""
-    home = tmp_path / "home"
-    conn = labcloud.start(home, export=False, quiet=True)
-    try:
-        kw = dict(region_name=config.REGION, aws_access_key_id=config.ACCESS_KEY_ID,
-                  aws_secret_access_key=config.SECRET_ACCESS_KEY)
-        s3 = boto3.client("s3", endpoint_url=conn.url, **kw)
-        sm = boto3.client("sagemaker", endpoint_url=conn.url, **kw)
-        s3.create_bucket(Bucket=BUCKET)
-        s3.put_object(Bucket=BUCKET, Key="model.tar.gz", Body=trained[2])
-        deploy_capturing(sm, "kept", f"s3://{BUCKET}/model.tar.gz", BUCKET)
-        sm.create_monitoring_schedule(MonitoringScheduleName="kept", MonitoringScheduleConfig=
-                                      schedule_config("kept", None, expression="cron(0 * ? * * *)",
-                                                      window=None))
-        labcloud.stop(home)
-        conn = labcloud.start(home, export=False, quiet=True)
-        sm = boto3.client("sagemaker", endpoint_url=conn.url, **kw)
-        deadline = time.monotonic() + 10
-        while sm.describe_monitoring_schedule(MonitoringScheduleName="kept")[
-                "MonitoringScheduleStatus"] != "Scheduled":
-            assert time.monotonic() < deadline
-            time.sleep(0.05)
-        advance(conn, 3600)
-        [run] = executions(sm, "kept")
-        assert run["MonitoringExecutionStatus"] == "Failed"
-        assert run["FailureReason"] == "Job inputs had no data"
-    finally:
-        labcloud.stop(home)
+    own_cloud.start()
+    s3, sm = own_cloud("s3"), own_cloud("sagemaker")
+    s3.create_bucket(Bucket=BUCKET)
+    s3.put_object(Bucket=BUCKET, Key="model.tar.gz", Body=trained[2])
+    deploy_capturing(sm, "kept", f"s3://{BUCKET}/model.tar.gz", BUCKET)
+    sm.create_monitoring_schedule(MonitoringScheduleName="kept", MonitoringScheduleConfig=
+                                  schedule_config("kept", None, expression="cron(0 * ? * * *)",
+                                                  window=None))
+    conn = own_cloud.restart()
+    sm = own_cloud("sagemaker")
+    deadline = time.monotonic() + 10
+    while sm.describe_monitoring_schedule(MonitoringScheduleName="kept")[
+            "MonitoringScheduleStatus"] != "Scheduled":
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    advance(conn, 3600)
+    [run] = executions(sm, "kept")
+    assert run["MonitoringExecutionStatus"] == "Failed"
+    assert run["FailureReason"] == "Job inputs had no data"
 
 
 def test_execution_job_inputs_use_the_models_data_types(aws, cloud, endpoint, baseline, name):

@@ -9,8 +9,8 @@ import pytest
 import xgboost as xgb
 from botocore.exceptions import ClientError
 
-import labcloud
 from labcloud import config
+from conftest import wait_for_job
 
 IMAGE = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1"
 LEGACY_IMAGE = "811284229777.dkr.ecr.us-east-1.amazonaws.com/xgboost:1"
@@ -65,13 +65,7 @@ def params(name: str, bucket: str, *, image: str = IMAGE, hyper: dict | None = N
 
 
 def wait(sm, name: str, timeout: float = 120) -> dict:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        job = sm.describe_training_job(TrainingJobName=name)
-        if job["TrainingJobStatus"] in ("Completed", "Failed", "Stopped"):
-            return job
-        time.sleep(0.1)
-    raise AssertionError(f"job {name} still {job['TrainingJobStatus']} after {timeout} s")
+    return wait_for_job(sm, "Training", name, timeout)
 
 
 def train_model(aws, bucket: str, job: str, folder, rounds: str = "20"):
@@ -288,28 +282,18 @@ def test_unknown_image_is_refused(aws, data, name):
     assert bad in err.value.response["Error"]["Message"]
 
 
-def test_jobs_and_logs_survive_a_restart(tmp_path):
-    home = tmp_path / "home"
-    conn = labcloud.start(home, export=False, quiet=True)
-    try:
-        import boto3
-        mk = lambda svc, c: boto3.client(svc, endpoint_url=c.url, region_name="us-east-1",
-                                         aws_access_key_id="x", aws_secret_access_key="y")
-        mk("s3", conn).create_bucket(Bucket="kept-bucket")
-        mk("s3", conn).put_object(Bucket="kept-bucket", Key="csv/train/t.csv", Body=make_csv(100, 3))
-        mk("sagemaker", conn).create_training_job(**params("kept", "kept-bucket", validation=None,
-                                                           hyper={"num_round": "3"}))
-        job = wait(mk("sagemaker", conn), "kept")
-        assert job["TrainingJobStatus"] == "Completed", job.get("FailureReason")
-    finally:
-        labcloud.stop(home)
-    conn = labcloud.start(home, export=False, quiet=True)
-    try:
-        again = mk("sagemaker", conn).describe_training_job(TrainingJobName="kept")
-        assert again["TrainingJobStatus"] == "Completed"
-        assert again["TrainingEndTime"] == job["TrainingEndTime"]
-        streams = mk("logs", conn).describe_log_streams(
-            logGroupName="/aws/sagemaker/TrainingJobs", logStreamNamePrefix="kept/")["logStreams"]
-        assert len(streams) == 1
-    finally:
-        labcloud.stop(home)
+def test_jobs_and_logs_survive_a_restart(own_cloud):
+    own_cloud.start()
+    own_cloud("s3").create_bucket(Bucket="kept-bucket")
+    own_cloud("s3").put_object(Bucket="kept-bucket", Key="csv/train/t.csv", Body=make_csv(100, 3))
+    own_cloud("sagemaker").create_training_job(**params("kept", "kept-bucket", validation=None,
+                                                        hyper={"num_round": "3"}))
+    job = wait(own_cloud("sagemaker"), "kept")
+    assert job["TrainingJobStatus"] == "Completed", job.get("FailureReason")
+    own_cloud.restart()
+    again = own_cloud("sagemaker").describe_training_job(TrainingJobName="kept")
+    assert again["TrainingJobStatus"] == "Completed"
+    assert again["TrainingEndTime"] == job["TrainingEndTime"]
+    streams = own_cloud("logs").describe_log_streams(
+        logGroupName="/aws/sagemaker/TrainingJobs", logStreamNamePrefix="kept/")["logStreams"]
+    assert len(streams) == 1
