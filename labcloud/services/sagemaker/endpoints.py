@@ -44,6 +44,13 @@ def endpoint_config_arn(name: str) -> str:
     return config.arn("sagemaker", f"endpoint-config/{name}")
 
 
+def no_traffic(arn: str) -> AWSError:
+    """Every weight at 0 would leave requests nowhere to go (labcloud's wording)."""
+    return AWSError("ValidationException", "At least one production variant must have a weight "
+                    f'greater than 0 for "{arn}" to receive traffic; use TargetVariant to call a '
+                    "variant with weight 0.")
+
+
 def not_found(name: str) -> AWSError:
     return AWSError("ValidationException", f'Could not find endpoint "{endpoint_arn(name)}".')
 
@@ -77,6 +84,8 @@ class EndpointConfigs:
                 raise AWSError("ValidationException", "ModelName must be specified for variant "
                                f"{v['VariantName']}.")
             self.models.get(v["ModelName"])  # Could not find model "arn..."
+        if not any(float(v.get("InitialVariantWeight", 1.0)) > 0 for v in variants):
+            raise no_traffic(arn)
         capture.validate(p.get("DataCaptureConfig"))
         now = self.cloud.clock.now()
         doc = {k: v for k, v in p.items() if k != "Tags"}
@@ -264,6 +273,10 @@ class Endpoints:
                                f'"{doc["EndpointArn"]}".')
             known = {v["VariantName"] for v in doc["ProductionVariants"]}
             desired = p["DesiredWeightsAndCapacities"]
+            repeated = sorted(n for n, c in Counter(d["VariantName"] for d in desired).items() if c > 1)
+            if repeated:  # labcloud's wording: the last value would win silently otherwise
+                raise AWSError("ValidationException", f"The variant(s) \"[{', '.join(repeated)}]\" "
+                               "are repeated in DesiredWeightsAndCapacities; give each variant once.")
             missing = [d["VariantName"] for d in desired if d["VariantName"] not in known]
             if missing:
                 raise AWSError("ValidationException", f"The variant(s) \"[{', '.join(missing)}]\" "
@@ -282,6 +295,12 @@ class Endpoints:
                      for i, d in enumerate(desired, start=1) if d.get("DesiredInstanceCount", 1) < 1]
             if empty:
                 raise AWSError("ValidationException", format_violations(empty))
+            weights = {v["VariantName"]: float(v.get("DesiredWeight", v.get("CurrentWeight", 1.0)))
+                       for v in doc["ProductionVariants"]}
+            weights.update({d["VariantName"]: float(d["DesiredWeight"]) for d in desired
+                            if "DesiredWeight" in d})
+            if not any(w > 0 for w in weights.values()):
+                raise no_traffic(doc["EndpointArn"])
             grow: Counter = Counter()
             by_name = {v["VariantName"]: v for v in doc["_config"]["ProductionVariants"]}
             for d in desired:
