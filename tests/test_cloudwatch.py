@@ -15,8 +15,7 @@ from botocore.exceptions import ClientError
 
 from labcloud import config
 from conftest import run_aws_cli
-from test_endpoints import ROW, deploy, model, variant  # noqa: F401 (model: a fixture)
-from test_training_jobs import IMAGE
+from test_endpoints import ROW, deploy, model, model_on, variant  # noqa: F401 (model: a fixture)
 
 MINUTE = timedelta(minutes=1)
 SM = "AWS/SageMaker"
@@ -412,16 +411,10 @@ def test_endpoint_metrics_per_variant(aws, model, name, cloud_now):  # noqa: F81
 
 
 def test_metrics_survive_a_restart(model, own_cloud):  # noqa: F811
-    conn = own_cloud.start()
-    s3, sm = own_cloud("s3"), own_cloud("sagemaker")
+    model_on(own_cloud, model, bucket="metrics")
     rt, cw = own_cloud("sagemaker-runtime"), own_cloud("cloudwatch")
-    s3.create_bucket(Bucket="metrics")
-    s3.put_object(Bucket="metrics", Key="model.tar.gz", Body=model["artifact"])
-    sm.create_model(ModelName="m", ExecutionRoleArn=config.EXECUTION_ROLE_ARN,
-                    PrimaryContainer={"Image": IMAGE, "ModelDataUrl":
-                                      "s3://metrics/model.tar.gz"})
-    deploy(sm, "kept", [variant("AllTraffic", "m")])
-    start = _now(conn) - 60
+    deploy(own_cloud("sagemaker"), "kept", [variant("AllTraffic", "m")])
+    start = _now(own_cloud.conn) - 60
     cw.put_metric_data(Namespace="Course", MetricData=[{"MetricName": "Score", "Value": 7}])
     for _ in range(5):
         rt.invoke_endpoint(EndpointName="kept", ContentType="text/csv", Body=ROW)

@@ -13,7 +13,7 @@ import pytest
 from botocore.exceptions import ParamValidationError
 
 from labcloud import config
-from test_endpoints import FAST, ROW, error, variant
+from test_endpoints import FAST, ROW, error, model_on, variant
 from test_training_jobs import IMAGE, train_model
 
 BUCKET = "capture-tests"
@@ -315,12 +315,8 @@ def test_update_delete_and_stop_each_write_what_is_queued(model, own_cloud, monk
     """A server whose writer would wait an hour: what reaches S3 was written by the flush of
     the UpdateEndpoint that retired the fleet, of the DeleteEndpoint, and of the server stop."""
     monkeypatch.setenv("LABCLOUD_CAPTURE_FLUSH_SECONDS", "3600")
-    own_cloud.start()
+    model_on(own_cloud, model, bucket="flush")
     s3, sm, rt = own_cloud("s3"), own_cloud("sagemaker"), own_cloud("sagemaker-runtime")
-    s3.create_bucket(Bucket="flush")
-    s3.put_object(Bucket="flush", Key="model.tar.gz", Body=model["artifact"])
-    sm.create_model(ModelName="m", ExecutionRoleArn=config.EXECUTION_ROLE_ARN,
-                    PrimaryContainer={"Image": IMAGE, "ModelDataUrl": "s3://flush/model.tar.gz"})
     deploy_capturing(sm, "updated", "m", dcc("s3://flush/updated"))
     deploy_capturing(sm, "deleted", "m", dcc("s3://flush/deleted"), wait_for=False)
     deploy_capturing(sm, "stopped", "m", dcc("s3://flush/stopped"), wait_for=False)

@@ -354,54 +354,50 @@ def test_failed_endpoint(aws, model, name):
     sm.get_waiter("endpoint_deleted").wait(EndpointName=name, WaiterConfig=FAST)
 
 
-def test_restart_brings_in_service_endpoints_back(model, own_cloud):
+def model_on(own_cloud, model, model_name: str = "m", bucket: str = "restart") -> None:
+    """Start `own_cloud` (conftest) and register the trained artifact there as `model_name`,
+    stored in `bucket`: the set-up of the tests that restart a server with endpoints on it."""
     own_cloud.start()
-    s3, sm = own_cloud("s3"), own_cloud("sagemaker")
-    s3.create_bucket(Bucket="restart")
-    s3.put_object(Bucket="restart", Key="model.tar.gz", Body=model["artifact"])
-    sm.create_model(ModelName="m", ExecutionRoleArn=config.EXECUTION_ROLE_ARN,
-                    PrimaryContainer={"Image": IMAGE, "ModelDataUrl": "s3://restart/model.tar.gz"})
-    deploy(sm, "kept", [variant("AllTraffic", "m")])
+    own_cloud("s3").create_bucket(Bucket=bucket)
+    own_cloud("s3").put_object(Bucket=bucket, Key="model.tar.gz", Body=model["artifact"])
+    own_cloud("sagemaker").create_model(
+        ModelName=model_name, ExecutionRoleArn=config.EXECUTION_ROLE_ARN,
+        PrimaryContainer={"Image": IMAGE, "ModelDataUrl": f"s3://{bucket}/model.tar.gz"})
+
+
+def invoke_once_back(rt, endpoint: str, timeout: float = 20) -> dict:
+    """InvokeEndpoint, tried again while a restarted server's fleet is still coming back."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return rt.invoke_endpoint(EndpointName=endpoint, ContentType="text/csv", Body=ROW)
+        except ClientError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
+
+
+def test_restart_brings_in_service_endpoints_back(model, own_cloud):
+    model_on(own_cloud, model)
+    deploy(own_cloud("sagemaker"), "kept", [variant("AllTraffic", "m")])
     own_cloud.stop()
     assert _serving_pids(own_cloud.home, "kept") == []
     own_cloud.start()
     sm, rt = own_cloud("sagemaker"), own_cloud("sagemaker-runtime")
     assert sm.describe_endpoint(EndpointName="kept")["EndpointStatus"] == "InService"
-    deadline = time.monotonic() + 20
-    while True:
-        try:
-            out = rt.invoke_endpoint(EndpointName="kept", ContentType="text/csv", Body=ROW)
-            break
-        except ClientError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.1)
-    assert out["InvokedProductionVariant"] == "AllTraffic"
+    assert invoke_once_back(rt, "kept")["InvokedProductionVariant"] == "AllTraffic"
 
 
 def test_restart_serves_an_endpoint_whose_model_was_deleted(model, own_cloud):
     """DeleteModel does not touch a running endpoint on AWS (its instances hold the model); a
     restarted labcloud brings such an endpoint back too, instead of failing it."""
-    own_cloud.start()
-    s3, sm = own_cloud("s3"), own_cloud("sagemaker")
-    s3.create_bucket(Bucket="restart")
-    s3.put_object(Bucket="restart", Key="model.tar.gz", Body=model["artifact"])
-    sm.create_model(ModelName="gone", ExecutionRoleArn=config.EXECUTION_ROLE_ARN,
-                    PrimaryContainer={"Image": IMAGE, "ModelDataUrl": "s3://restart/model.tar.gz"})
+    model_on(own_cloud, model, "gone")
+    sm = own_cloud("sagemaker")
     deploy(sm, "orphan", [variant("AllTraffic", "gone")])
     sm.delete_model(ModelName="gone")
     own_cloud.restart()
     sm, rt = own_cloud("sagemaker"), own_cloud("sagemaker-runtime")
-    deadline = time.monotonic() + 20
-    while True:
-        try:
-            out = rt.invoke_endpoint(EndpointName="orphan", ContentType="text/csv", Body=ROW)
-            break
-        except ClientError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.1)
-    assert out["InvokedProductionVariant"] == "AllTraffic"
+    assert invoke_once_back(rt, "orphan")["InvokedProductionVariant"] == "AllTraffic"
     d = sm.describe_endpoint(EndpointName="orphan")
     assert d["EndpointStatus"] == "InService" and "FailureReason" not in d
 
@@ -423,4 +419,38 @@ def test_a_variant_of_instances_cannot_scale_to_zero(aws, model, name):
     assert [v["DesiredInstanceCount"] for v in d["ProductionVariants"]] == [1, 1]
     out = rt.invoke_endpoint(EndpointName=name, ContentType="text/csv", Body=ROW, TargetVariant="B")
     assert out["InvokedProductionVariant"] == "B"
+    sm.delete_endpoint(EndpointName=name)
+
+
+def test_weights_that_route_nowhere_or_name_a_variant_twice_are_refused(aws, model, name):
+    """All weights at 0 would leave every request waiting for a variant that never gets one, and
+    a variant given twice would let the last value win silently: both are refused up front."""
+    sm, rt = aws("sagemaker"), aws("sagemaker-runtime")
+    arn = f"arn:aws:sagemaker:us-east-1:{config.ACCOUNT_ID}:endpoint-config/{name}-zero"
+    err = error(sm.create_endpoint_config, EndpointConfigName=f"{name}-zero", ProductionVariants=[
+        variant("A", model["a"], weight=0), variant("B", model["b"], weight=0)])
+    assert err["Code"] == "ValidationException" and f'"{arn}"' in err["Message"]
+    assert "weight greater than 0" in err["Message"]
+    deploy(sm, name, [variant("A", model["a"]), variant("B", model["b"])])
+    err = error(sm.update_endpoint_weights_and_capacities, EndpointName=name,
+                DesiredWeightsAndCapacities=[{"VariantName": "A", "DesiredWeight": 0},
+                                             {"VariantName": "B", "DesiredWeight": 0}])
+    assert err["Code"] == "ValidationException" and "weight greater than 0" in err["Message"]
+    err = error(sm.update_endpoint_weights_and_capacities, EndpointName=name,
+                DesiredWeightsAndCapacities=[{"VariantName": "A", "DesiredWeight": 0},
+                                             {"VariantName": "A", "DesiredWeight": 2}])
+    assert err == {"Code": "ValidationException", "Message": 'The variant(s) "[A]" are repeated '
+                   "in DesiredWeightsAndCapacities; give each variant once."}
+    d = sm.describe_endpoint(EndpointName=name)
+    assert d["EndpointStatus"] == "InService"
+    assert [v["CurrentWeight"] for v in d["ProductionVariants"]] == [1.0, 1.0]
+    # one variant at 0 is fine: it gets no traffic unless a request targets it
+    sm.update_endpoint_weights_and_capacities(EndpointName=name, DesiredWeightsAndCapacities=[
+        {"VariantName": "A", "DesiredWeight": 0}])
+    wait_status(sm, name, "InService")
+    seen = {rt.invoke_endpoint(EndpointName=name, ContentType="text/csv", Body=ROW)
+            ["InvokedProductionVariant"] for _ in range(20)}
+    assert seen == {"B"}
+    out = rt.invoke_endpoint(EndpointName=name, ContentType="text/csv", Body=ROW, TargetVariant="A")
+    assert out["InvokedProductionVariant"] == "A"
     sm.delete_endpoint(EndpointName=name)
