@@ -11,22 +11,19 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
 import shutil
-import threading
-import traceback
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .. import config
 from ..server.errors import AWSError
 from .container import FAILURE_LIMIT, Container
-from .training import JobEnded, _seconds, split_s3_uri
+from .runner import JobEnded, JobRun
+from .training import _seconds, split_s3_uri
 
 if TYPE_CHECKING:
     from ..server.app import Cloud
 
-log = logging.getLogger("labcloud.processing")
 LOG_GROUP = "/aws/sagemaker/ProcessingJobs"
 PROCESSING_ROOT = "/opt/ml/processing/"
 
@@ -39,38 +36,25 @@ def check_local_path(path: str, field: str) -> None:
                        f"be a folder below {PROCESSING_ROOT}")
 
 
-class ProcessingRun:
+class ProcessingRun(JobRun):
+    kind = "processing"
+
     def __init__(self, cloud: "Cloud", jobs, name: str, image):
-        self.cloud, self.jobs, self.name, self.image = cloud, jobs, name, image
-        self.clock = cloud.clock
+        self.image = image
         self.container: Container | None = None
-        self.thread = threading.Thread(target=self._run, name=f"processing-{name}", daemon=True)
-        self._aborted = False
         self.deadline: float | None = None
+        super().__init__(cloud, jobs, name)
 
-    def start(self) -> None:
-        self.thread.start()
-
-    def abort(self) -> None:
-        self._aborted = True
+    def _halt(self) -> None:
         if self.container:
             self.container.kill()
 
-    def _run(self) -> None:
-        try:
-            self._phases()
-        except JobEnded as end:
-            if not self._aborted:
-                self.jobs.finish(self.name, end.status, end.failure,
-                                 ExitMessage=self._exit_message())
-        except Exception:
-            log.error("processing job %s crashed:\n%s", self.name, traceback.format_exc())
-            if not self._aborted:
-                self.jobs.finish(self.name, "Failed", "InternalServerError: We encountered an "
-                                 "internal error. Please try again.")
-        finally:
-            if self.container:
-                self.container.remove()
+    def _cleanup(self) -> None:
+        if self.container:
+            self.container.remove()
+
+    def _finish(self, end: JobEnded) -> None:
+        self.jobs.finish(self.name, end.status, end.failure, ExitMessage=self._exit_message())
 
     def _check_stop(self) -> None:
         if self._aborted:

@@ -8,34 +8,23 @@ transition so `describe_training_job` and the SDK's transcript look as they do o
 from __future__ import annotations
 
 import hashlib
-import logging
 import re
 import shutil
 import tarfile
-import threading
-import traceback
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .. import config
 from ..server.errors import AWSError
 from .container import Container
+from .runner import JobEnded, JobRun  # JobEnded: imported from here by the other runs
 
 if TYPE_CHECKING:
     from ..server.app import Cloud
     from ..services.sagemaker.training import TrainingJobs
 
-log = logging.getLogger("labcloud.training")
 LOG_GROUP = "/aws/sagemaker/TrainingJobs"
 TRUSTED_PRINCIPAL = "sagemaker.amazonaws.com"
-
-
-class JobEnded(Exception):
-    """Raised inside a run to end it: status, secondary status, message, failure reason."""
-
-    def __init__(self, status: str, secondary: str, message: str, failure: str | None = None):
-        super().__init__(failure or message)
-        self.status, self.secondary, self.message, self.failure = status, secondary, message, failure
 
 
 def split_s3_uri(uri: str) -> tuple[str, str]:
@@ -103,40 +92,25 @@ def _seconds(name: str, salt: str, low: int, high: int) -> int:
     return low + digest[0] % (high - low + 1)
 
 
-class TrainingRun:
+class TrainingRun(JobRun):
+    kind = "training"
+
     def __init__(self, cloud: "Cloud", jobs: "TrainingJobs", name: str, image):
-        self.cloud, self.jobs, self.name, self.image = cloud, jobs, name, image
-        self.clock = cloud.clock
+        self.image = image
         self.container: Container | None = None
-        self.thread = threading.Thread(target=self._run, name=f"training-{name}", daemon=True)
-        self._aborted = False
         self.metrics: dict[str, dict] = {}
+        super().__init__(cloud, jobs, name)
 
-    def start(self) -> None:
-        self.thread.start()
-
-    def abort(self) -> None:
-        self._aborted = True
+    def _halt(self) -> None:
         if self.container:
             self.container.kill()
 
-    # ---- the phases ----------------------------------------------------------------------
-    def _run(self) -> None:
-        try:
-            self._phases()
-        except JobEnded as end:
-            self._end(end)
-        except Exception:
-            log.error("training job %s crashed:\n%s", self.name, traceback.format_exc())
-            self._end(JobEnded("Failed", "Failed", "Training job failed",
-                               "InternalServerError: We encountered an internal error. Please try again."))
-        finally:
-            if self.container:
-                self.container.remove()
+    def _cleanup(self) -> None:
+        if self.container:
+            self.container.remove()
 
-    def _end(self, end: JobEnded) -> None:
-        if self._aborted:
-            return  # the server is shutting down; resume() settles the job on next start
+    # ---- the phases ----------------------------------------------------------------------
+    def _finish(self, end: JobEnded) -> None:
         self.jobs.finish(self.name, end.status, end.secondary, end.message, end.failure)
 
     def _check_stop(self) -> None:

@@ -8,21 +8,18 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import logging
-import threading
-import traceback
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
 from .. import config
 from . import records, serving
 from .serving import ServingContainer, ServingError
+from .runner import JobRun
 from .training import JobEnded, split_s3_uri
 
 if TYPE_CHECKING:
     from ..server.app import Cloud
 
-log = logging.getLogger("labcloud.transform")
 LOG_GROUP = "/aws/sagemaker/TransformJobs"
 
 
@@ -31,36 +28,22 @@ def _seconds(name: str, salt: str, low: int, high: int) -> int:
     return low + digest[0] % (high - low + 1)
 
 
-class TransformRun:
+class TransformRun(JobRun):
+    kind = "transform"
+
     def __init__(self, cloud: "Cloud", jobs, name: str, model: dict, image):
-        self.cloud, self.jobs, self.name, self.model, self.image = cloud, jobs, name, model, image
-        self.clock = cloud.clock
+        self.model, self.image = model, image
         self.serving: ServingContainer | None = None
-        self.thread = threading.Thread(target=self._run, name=f"transform-{name}", daemon=True)
-        self._aborted = False
+        super().__init__(cloud, jobs, name)
 
-    def start(self) -> None:
-        self.thread.start()
-
-    def abort(self) -> None:
-        self._aborted = True
+    def _halt(self) -> None:
         if self.serving:
             self.serving.stop()
 
-    def _run(self) -> None:
-        try:
-            self._phases()
-        except JobEnded as end:
-            if not self._aborted:
-                self.jobs.finish(self.name, end.status, end.failure)
-        except Exception:
-            log.error("transform job %s crashed:\n%s", self.name, traceback.format_exc())
-            if not self._aborted:
-                self.jobs.finish(self.name, "Failed", "InternalServerError: We encountered an "
-                                 "internal error. Please try again.")
-        finally:
-            if self.serving:
-                self.serving.stop()
+    _cleanup = _halt
+
+    def _finish(self, end: JobEnded) -> None:
+        self.jobs.finish(self.name, end.status, end.failure)
 
     def _check_stop(self) -> None:
         if self._aborted:
