@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from .. import config
 from ..server.errors import AWSError
 from .container import FAILURE_LIMIT, Container
-from .runner import JobEnded, JobRun
+from .runner import ContainerRun, JobEnded
 from .training import _seconds, split_s3_uri
 
 if TYPE_CHECKING:
@@ -36,22 +36,12 @@ def check_local_path(path: str, field: str) -> None:
                        f"be a folder below {PROCESSING_ROOT}")
 
 
-class ProcessingRun(JobRun):
+class ProcessingRun(ContainerRun):
     kind = "processing"
 
     def __init__(self, cloud: "Cloud", jobs, name: str, image):
-        self.image = image
-        self.container: Container | None = None
         self.deadline: float | None = None
-        super().__init__(cloud, jobs, name)
-
-    def _halt(self) -> None:
-        if self.container:
-            self.container.kill()
-
-    def _cleanup(self) -> None:
-        if self.container:
-            self.container.remove()
+        super().__init__(cloud, jobs, name, image)
 
     def _finish(self, end: JobEnded) -> None:
         self.jobs.finish(self.name, end.status, end.failure, ExitMessage=self._exit_message())

@@ -71,3 +71,21 @@ class JobRun:
 
     def _cleanup(self) -> None:
         """Release what the run started, when it ends either way."""
+
+
+class ContainerRun(JobRun):
+    """A run whose work is one container process (training, processing): killed on abort, its
+    working root removed when the run ends either way."""
+
+    def __init__(self, cloud: "Cloud", jobs, name: str, image):
+        self.image = image
+        self.container = None  # a compute.container.Container once the run has started it
+        super().__init__(cloud, jobs, name)
+
+    def _halt(self) -> None:
+        if self.container:
+            self.container.kill()
+
+    def _cleanup(self) -> None:
+        if self.container:
+            self.container.remove()

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from .. import config
 from ..server.errors import AWSError
 from .container import Container
-from .runner import JobEnded, JobRun  # JobEnded: imported from here by the other runs
+from .runner import ContainerRun, JobEnded  # JobEnded: imported from here by the other runs
 
 if TYPE_CHECKING:
     from ..server.app import Cloud
@@ -92,22 +92,12 @@ def _seconds(name: str, salt: str, low: int, high: int) -> int:
     return low + digest[0] % (high - low + 1)
 
 
-class TrainingRun(JobRun):
+class TrainingRun(ContainerRun):
     kind = "training"
 
     def __init__(self, cloud: "Cloud", jobs: "TrainingJobs", name: str, image):
-        self.image = image
-        self.container: Container | None = None
         self.metrics: dict[str, dict] = {}
-        super().__init__(cloud, jobs, name)
-
-    def _halt(self) -> None:
-        if self.container:
-            self.container.kill()
-
-    def _cleanup(self) -> None:
-        if self.container:
-            self.container.remove()
+        super().__init__(cloud, jobs, name, image)
 
     # ---- the phases ----------------------------------------------------------------------
     def _finish(self, end: JobEnded) -> None:
